@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config -- loads the INI configuration with inih and validates every key.
+ * inih reports lines only on failure, so a counting reader tracks the line
+ * of each key for messages about values that parse but do not fit.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/addr.h"
+
+struct parse_state {
+	struct config *cfg;
+	const char *name;    /* file name for messages */
+	unsigned line;	     /* line of the text inih last read */
+	unsigned section_line;
+	char *err;
+	size_t err_size;
+	bool failed;
+	/* string source for config_load_string() */
+	const char *text;
+	size_t text_pos;
+	FILE *file;
+	struct config_subnet *subnet; /* current [subnet NAME] section */
+	char section[128];
+};
+
+static bool fail(struct parse_state *ps, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(struct parse_state *ps, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ps->failed)
+		return false;
+	ps->failed = true;
+	n = snprintf(ps->err, ps->err_size, "%s:%u: ", ps->name, line);
+	if (n < 0 || (size_t)n >= ps->err_size)
+		return false;
+	va_start(ap, fmt);
+	(void)vsnprintf(ps->err + n, ps->err_size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	(void)snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/rackd");
+	(void)snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "/var/lib/rackd/boot");
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->log_format = LOG_FORMAT_TEXT;
+
+	cfg->dhcp_enabled = true;
+	cfg->dhcp_port = 67;
+	cfg->dhcp_offer_hold = 60;
+	cfg->dhcp_decline_hold = 3600;
+
+	cfg->tftp_enabled = true;
+	cfg->tftp_address = 0;
+	cfg->tftp_port = 69;
+	cfg->tftp_max_transfers = 64;
+
+	cfg->http_address = 0x7f000001; /* 127.0.0.1 */
+	cfg->http_port = 8080;
+	cfg->http_max_connections = 256;
+
+	cfg->ra_enabled = true;
+	cfg->ra_interval = 10;
+
+	(void)snprintf(cfg->boot_kernel, sizeof(cfg->boot_kernel), "linux/vmlinuz");
+	(void)snprintf(cfg->boot_initrd, sizeof(cfg->boot_initrd), "linux/initrd.img");
+	(void)snprintf(cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "console=ttyS0");
+}
+
+static bool set_string(struct parse_state *ps, char *dst, size_t size, const char *section,
+		       const char *key, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len == 0)
+		return fail(ps, ps->line, "empty value for [%s] %s: give a value or remove the line",
+			    section, key);
+	if (len >= size)
+		return fail(ps, ps->line, "value for [%s] %s is %zu bytes long: at most %zu allowed",
+			    section, key, len, size - 1);
+	memcpy(dst, value, len + 1);
+	return true;
+}
+
+static bool set_bool(struct parse_state *ps, bool *dst, const char *section, const char *key,
+		     const char *value)
+{
+	if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0) {
+		*dst = true;
+		return true;
+	}
+	if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "off") == 0) {
+		*dst = false;
+		return true;
+	}
+	return fail(ps, ps->line, "invalid value \"%s\" for [%s] %s: expected true or false",
+		    value, section, key);
+}
+
+static bool set_u32(struct parse_state *ps, uint32_t *dst, uint32_t min, uint32_t max,
+		    const char *section, const char *key, const char *value)
+{
+	if (addr_parse_u32(value, min, max, dst) < 0)
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] %s: expected an integer from %u to %u",
+			    value, section, key, min, max);
+	return true;
+}
+
+static bool set_ipv4(struct parse_state *ps, uint32_t *dst, const char *section, const char *key,
+		     const char *value)
+{
+	if (addr_parse_ipv4(value, dst) < 0)
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] %s: expected an IPv4 address such as 192.0.2.1",
+			    value, section, key);
+	return true;
+}
+
+static bool set_listen(struct parse_state *ps, uint32_t *addr, uint16_t *port,
+		       const char *section, const char *key, const char *value)
+{
+	if (addr_parse_ipv4_port(value, addr, port) < 0)
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] %s: expected IPv4 address and port such as 0.0.0.0:69",
+			    value, section, key);
+	return true;
+}
+
+static bool valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= 16)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Splits a space-separated list of interface names into list. */
+static bool set_interfaces(struct parse_state *ps, char (*list)[16], size_t *n, const char *section,
+			   const char *key, const char *value)
+{
+	char buf[512];
+	char *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [%s] %s is too long", section, key);
+	memcpy(buf, value, strlen(value) + 1);
+	*n = 0;
+	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (!valid_ifname(tok))
+			return fail(ps, ps->line,
+				    "invalid interface name \"%s\" in [%s] %s: expected 1 to 15 characters without '/', ':' or spaces",
+				    tok, section, key);
+		if (*n == CONFIG_INTERFACES_MAX)
+			return fail(ps, ps->line, "too many interfaces in [%s] %s: at most %d",
+				    section, key, CONFIG_INTERFACES_MAX);
+		memcpy(list[*n], tok, strlen(tok) + 1);
+		(*n)++;
+	}
+	if (*n == 0)
+		return fail(ps, ps->line, "empty value for [%s] %s: name at least one interface",
+			    section, key);
+	return true;
+}
+
+/* A path under boot_dir: relative, no "..", no empty components. */
+static bool set_relative_path(struct parse_state *ps, char *dst, size_t size, const char *section,
+			      const char *key, const char *value)
+{
+	const char *p = value;
+
+	if (value[0] == '/')
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] %s: expected a path relative to boot_dir",
+			    value, section, key);
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 0 || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [%s] %s: empty or \"..\" path components are not allowed",
+				    value, section, key);
+		p += len + (slash ? 1 : 0);
+	}
+	return set_string(ps, dst, size, section, key, value);
+}
+
+static bool unknown_key(struct parse_state *ps, const char *section, const char *key,
+			const char *allowed)
+{
+	return fail(ps, ps->line, "unknown key \"%s\" in [%s]: allowed keys are %s", key, section,
+		    allowed);
+}
+
+static bool parse_server(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "data_dir") == 0)
+		return set_string(ps, cfg->data_dir, sizeof(cfg->data_dir), "server", key, value);
+	if (strcmp(key, "boot_dir") == 0)
+		return set_string(ps, cfg->boot_dir, sizeof(cfg->boot_dir), "server", key, value);
+	if (strcmp(key, "log_level") == 0) {
+		if (log_level_from_string(value, &cfg->log_level) < 0)
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [server] log_level: expected error, warning, notice, info or debug",
+				    value);
+		return true;
+	}
+	if (strcmp(key, "log_format") == 0) {
+		if (strcmp(value, "text") == 0)
+			cfg->log_format = LOG_FORMAT_TEXT;
+		else if (strcmp(value, "json") == 0)
+			cfg->log_format = LOG_FORMAT_JSON;
+		else
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [server] log_format: expected text or json",
+				    value);
+		return true;
+	}
+	return unknown_key(ps, "server", key, "data_dir, boot_dir, log_level, log_format");
+}
+
+static bool parse_dhcp(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "enabled") == 0)
+		return set_bool(ps, &cfg->dhcp_enabled, "dhcp", key, value);
+	if (strcmp(key, "interfaces") == 0)
+		return set_interfaces(ps, cfg->dhcp_interfaces, &cfg->n_dhcp_interfaces, "dhcp",
+				      key, value);
+	if (strcmp(key, "server_address") == 0)
+		return set_ipv4(ps, &cfg->dhcp_server_address, "dhcp", key, value);
+	if (strcmp(key, "port") == 0)
+		return set_u32(ps, &cfg->dhcp_port, 1, 65535, "dhcp", key, value);
+	if (strcmp(key, "offer_hold") == 0)
+		return set_u32(ps, &cfg->dhcp_offer_hold, 1, 3600, "dhcp", key, value);
+	if (strcmp(key, "decline_hold") == 0)
+		return set_u32(ps, &cfg->dhcp_decline_hold, 1, 604800, "dhcp", key, value);
+	return unknown_key(ps, "dhcp", key,
+			   "enabled, interfaces, server_address, port, offer_hold, decline_hold");
+}
+
+static bool parse_tftp(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "enabled") == 0)
+		return set_bool(ps, &cfg->tftp_enabled, "tftp", key, value);
+	if (strcmp(key, "listen") == 0)
+		return set_listen(ps, &cfg->tftp_address, &cfg->tftp_port, "tftp", key, value);
+	if (strcmp(key, "max_transfers") == 0)
+		return set_u32(ps, &cfg->tftp_max_transfers, 1, 4096, "tftp", key, value);
+	return unknown_key(ps, "tftp", key, "enabled, listen, max_transfers");
+}
+
+static bool parse_http(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "listen") == 0)
+		return set_listen(ps, &cfg->http_address, &cfg->http_port, "http", key, value);
+	if (strcmp(key, "public_url") == 0) {
+		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [http] public_url: expected a URL starting with http:// or https://",
+				    value);
+		if (!set_string(ps, cfg->http_public_url, sizeof(cfg->http_public_url), "http",
+				key, value))
+			return false;
+		/* Paths are appended to it, so a trailing slash would double up. */
+		size_t len = strlen(cfg->http_public_url);
+		while (len > 0 && cfg->http_public_url[len - 1] == '/')
+			cfg->http_public_url[--len] = '\0';
+		return true;
+	}
+	if (strcmp(key, "max_connections") == 0)
+		return set_u32(ps, &cfg->http_max_connections, 1, 65535, "http", key, value);
+	return unknown_key(ps, "http", key, "listen, public_url, max_connections");
+}
+
+static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "enabled") == 0)
+		return set_bool(ps, &cfg->ra_enabled, "ra", key, value);
+	if (strcmp(key, "interfaces") == 0)
+		return set_interfaces(ps, cfg->ra_interfaces, &cfg->n_ra_interfaces, "ra", key,
+				      value);
+	/* RFC 4861 §6.2.1 bounds MaxRtrAdvInterval to 4..1800 seconds. */
+	if (strcmp(key, "interval") == 0)
+		return set_u32(ps, &cfg->ra_interval, 4, 1800, "ra", key, value);
+	return unknown_key(ps, "ra", key, "enabled, interfaces, interval");
+}
+
+static bool parse_boot(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "kernel") == 0)
+		return set_relative_path(ps, cfg->boot_kernel, sizeof(cfg->boot_kernel), "boot",
+					 key, value);
+	if (strcmp(key, "initrd") == 0)
+		return set_relative_path(ps, cfg->boot_initrd, sizeof(cfg->boot_initrd), "boot",
+					 key, value);
+	if (strcmp(key, "cmdline") == 0)
+		return set_string(ps, cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "boot", key,
+				  value);
+	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline");
+}
+
+/* Parses "A B", "dynamic A B" or "reserved A B". */
+static bool parse_range(struct parse_state *ps, struct config_subnet *cs, const char *value)
+{
+	char buf[128], *words[4], *save = NULL;
+	size_t n = 0;
+	struct store_range *r;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [%s] range is too long", ps->section);
+	memcpy(buf, value, strlen(value) + 1);
+	for (char *tok = strtok_r(buf, " \t", &save); tok && n < 4; tok = strtok_r(NULL, " \t", &save))
+		words[n++] = tok;
+	if (cs->n_ranges == CONFIG_RANGES_MAX)
+		return fail(ps, ps->line, "too many ranges in [%s]: at most %d", ps->section,
+			    CONFIG_RANGES_MAX);
+	r = &cs->ranges[cs->n_ranges];
+	r->kind = STORE_RANGE_DYNAMIC;
+	if (n == 3 && strcmp(words[0], "reserved") == 0)
+		r->kind = STORE_RANGE_RESERVED;
+	else if (!(n == 2 || (n == 3 && strcmp(words[0], "dynamic") == 0)))
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] range: expected \"FIRST LAST\" or \"reserved FIRST LAST\"",
+			    value, ps->section);
+	if (addr_parse_ipv4(words[n - 2], &r->first) < 0 ||
+	    addr_parse_ipv4(words[n - 1], &r->last) < 0)
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] range: FIRST and LAST must be IPv4 addresses",
+			    value, ps->section);
+	if (r->first > r->last)
+		return fail(ps, ps->line,
+			    "invalid value \"%s\" for [%s] range: FIRST is above LAST", value,
+			    ps->section);
+	cs->n_ranges++;
+	return true;
+}
+
+static bool parse_dns_list(struct parse_state *ps, struct store_subnet *s, const char *value)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [%s] dns is too long", ps->section);
+	memcpy(buf, value, strlen(value) + 1);
+	s->n_dns = 0;
+	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (s->n_dns == STORE_DNS_MAX)
+			return fail(ps, ps->line, "too many servers in [%s] dns: at most %d",
+				    ps->section, STORE_DNS_MAX);
+		if (addr_parse_ipv4(tok, &s->dns[s->n_dns]) < 0)
+			return fail(ps, ps->line,
+				    "invalid address \"%s\" in [%s] dns: expected IPv4 addresses separated by spaces",
+				    tok, ps->section);
+		s->n_dns++;
+	}
+	return true;
+}
+
+static bool parse_subnet(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config_subnet *cs = ps->subnet;
+	struct store_subnet *s = &cs->subnet;
+
+	if (strcmp(key, "cidr") == 0) {
+		int r = addr_parse_prefix4(value, &s->network, &s->prefix_len);
+
+		if (r == -EADDRNOTAVAIL)
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [%s] cidr: host bits are set, write the network address",
+				    value, ps->section);
+		if (r < 0)
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [%s] cidr: expected an IPv4 prefix such as 192.0.2.0/24",
+				    value, ps->section);
+		return true;
+	}
+	if (strcmp(key, "gateway") == 0)
+		return set_ipv4(ps, &s->gateway, ps->section, key, value);
+	if (strcmp(key, "dns") == 0)
+		return parse_dns_list(ps, s, value);
+	if (strcmp(key, "domain") == 0)
+		return set_string(ps, s->domain, sizeof(s->domain), ps->section, key, value);
+	if (strcmp(key, "lease_time") == 0)
+		return set_u32(ps, &s->lease_time, 60, 31536000, ps->section, key, value);
+	if (strcmp(key, "interface") == 0) {
+		if (!valid_ifname(value))
+			return fail(ps, ps->line, "invalid interface name \"%s\" in [%s] interface",
+				    value, ps->section);
+		return set_string(ps, s->interface, sizeof(s->interface), ps->section, key, value);
+	}
+	if (strcmp(key, "range") == 0)
+		return parse_range(ps, cs, value);
+	if (strcmp(key, "dhcp") == 0)
+		return set_bool(ps, &s->dhcp_enabled, ps->section, key, value);
+	return unknown_key(ps, ps->section, key,
+			   "cidr, gateway, dns, domain, lease_time, interface, range, dhcp");
+}
+
+/* Starts a [subnet NAME] section, or finds it again when the section repeats. */
+static bool enter_subnet(struct parse_state *ps, const char *name)
+{
+	struct config *cfg = ps->cfg;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		if (strcmp(cfg->subnets[i].subnet.name, name) == 0) {
+			ps->subnet = &cfg->subnets[i];
+			return true;
+		}
+	}
+	if (len == 0 || len >= STORE_NAME_MAX)
+		return fail(ps, ps->line,
+			    "invalid section [subnet %s]: the name must be 1 to %d characters", name,
+			    STORE_NAME_MAX - 1);
+	if (cfg->n_subnets == CONFIG_SUBNETS_MAX)
+		return fail(ps, ps->line, "too many [subnet] sections: at most %d",
+			    CONFIG_SUBNETS_MAX);
+	ps->subnet = &cfg->subnets[cfg->n_subnets++];
+	memset(ps->subnet, 0, sizeof(*ps->subnet));
+	memcpy(ps->subnet->subnet.name, name, len + 1);
+	ps->subnet->subnet.lease_time = 3600;
+	ps->subnet->subnet.dhcp_enabled = true;
+	ps->subnet->line = ps->section_line;
+	return true;
+}
+
+static int handle_key(void *user, const char *section, const char *key, const char *raw)
+{
+	struct parse_state *ps = user;
+	char value[1024];
+	size_t len = strlen(raw);
+
+	if (ps->failed)
+		return 0;
+	if (len >= sizeof(value))
+		return fail(ps, ps->line, "value for [%s] %s is %zu bytes long: at most %zu allowed",
+			    section, key, len, sizeof(value) - 1);
+	/* inih strips only ';' comments inline; a '#' after whitespace starts one too. */
+	for (size_t i = 1; i < len; i++) {
+		if (raw[i] == '#' && (raw[i - 1] == ' ' || raw[i - 1] == '\t')) {
+			len = i;
+			break;
+		}
+	}
+	while (len > 0 && (raw[len - 1] == ' ' || raw[len - 1] == '\t'))
+		len--;
+	memcpy(value, raw, len);
+	value[len] = '\0';
+
+	if (strcmp(section, ps->section) != 0) {
+		size_t n = strnlen(section, sizeof(ps->section) - 1);
+
+		memcpy(ps->section, section, n);
+		ps->section[n] = '\0';
+		ps->subnet = NULL;
+		if (strncmp(section, "subnet ", 7) == 0 && !enter_subnet(ps, section + 7))
+			return 0;
+	}
+	if (ps->subnet)
+		return parse_subnet(ps, key, value);
+	if (strcmp(section, "server") == 0)
+		return parse_server(ps, key, value);
+	if (strcmp(section, "dhcp") == 0)
+		return parse_dhcp(ps, key, value);
+	if (strcmp(section, "tftp") == 0)
+		return parse_tftp(ps, key, value);
+	if (strcmp(section, "http") == 0)
+		return parse_http(ps, key, value);
+	if (strcmp(section, "ra") == 0)
+		return parse_ra(ps, key, value);
+	if (strcmp(section, "boot") == 0)
+		return parse_boot(ps, key, value);
+	if (section[0] == '\0')
+		return fail(ps, ps->line, "key \"%s\" outside any section: put it under [server], [dhcp], [tftp], [http], [ra], [boot] or [subnet NAME]",
+			    key);
+	return fail(ps, ps->line,
+		    "unknown section [%s]: allowed are [server], [dhcp], [tftp], [http], [ra], [boot] and [subnet NAME]",
+		    section);
+}
+
+/* Line reader for inih that counts lines and notes where sections start. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *line;
+
+	if (ps->file) {
+		line = fgets(str, num, ps->file);
+	} else {
+		size_t i = 0;
+
+		if (ps->text[ps->text_pos] == '\0')
+			return NULL;
+		while (i + 1 < (size_t)num && ps->text[ps->text_pos] != '\0') {
+			char c = ps->text[ps->text_pos++];
+
+			str[i++] = c;
+			if (c == '\n')
+				break;
+		}
+		str[i] = '\0';
+		line = str;
+	}
+	if (line == NULL)
+		return NULL;
+	ps->line++;
+	const char *p = line + strspn(line, " \t");
+	if (*p == '[')
+		ps->section_line = ps->line;
+	return line;
+}
+
+static bool check_subnet(struct parse_state *ps, struct config_subnet *cs)
+{
+	struct store_subnet *s = &cs->subnet;
+
+	if (s->prefix_len == 0 && s->network == 0)
+		return fail(ps, cs->line, "[subnet %s] has no cidr: add e.g. cidr = 192.0.2.0/24",
+			    s->name);
+	if (s->gateway && !addr_in_prefix4(s->gateway, s->network, s->prefix_len))
+		return fail(ps, cs->line, "[subnet %s] gateway is outside its cidr", s->name);
+	for (size_t i = 0; i < cs->n_ranges; i++) {
+		const struct store_range *r = &cs->ranges[i];
+
+		if (!addr_in_prefix4(r->first, s->network, s->prefix_len) ||
+		    !addr_in_prefix4(r->last, s->network, s->prefix_len))
+			return fail(ps, cs->line, "[subnet %s] range %zu lies outside its cidr",
+				    s->name, i + 1);
+		for (size_t j = 0; j < i; j++) {
+			if (r->first <= cs->ranges[j].last && cs->ranges[j].first <= r->last)
+				return fail(ps, cs->line, "[subnet %s] ranges %zu and %zu overlap",
+					    s->name, j + 1, i + 1);
+		}
+	}
+	for (struct config_subnet *o = ps->cfg->subnets; o < cs; o++) {
+		uint8_t len = o->subnet.prefix_len < s->prefix_len ? o->subnet.prefix_len
+								   : s->prefix_len;
+
+		if (addr_in_prefix4(s->network, o->subnet.network, len))
+			return fail(ps, cs->line, "[subnet %s] overlaps [subnet %s]", s->name,
+				    o->subnet.name);
+	}
+	return true;
+}
+
+static int finish(struct parse_state *ps, int r)
+{
+	struct config *cfg = ps->cfg;
+
+	if (r == -1)
+		return -errno ? -errno : -EIO;
+	if (r == -2)
+		return fail(ps, 0, "out of memory while parsing"), -ENOMEM;
+	if (r > 0) {
+		/* inih's own syntax error (no '=' or an unclosed '['), or a handler error. */
+		if (!ps->failed)
+			fail(ps, (unsigned)r,
+			     "syntax error: expected \"[section]\", \"key = value\" or a comment");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_subnets; i++)
+		if (!check_subnet(ps, &cfg->subnets[i]))
+			return -EINVAL;
+	if (cfg->dhcp_enabled && cfg->n_dhcp_interfaces == 0)
+		return fail(ps, ps->line,
+			    "[dhcp] is enabled but has no interfaces: set interfaces = NAME or enabled = false"),
+		       -EINVAL;
+	if (cfg->n_ra_interfaces == 0 && cfg->dhcp_enabled) {
+		memcpy(cfg->ra_interfaces, cfg->dhcp_interfaces, sizeof(cfg->ra_interfaces));
+		cfg->n_ra_interfaces = cfg->n_dhcp_interfaces;
+	}
+	if (cfg->n_ra_interfaces == 0)
+		cfg->ra_enabled = false;
+	if (cfg->http_public_url[0] == '\0') {
+		char ip[ADDR_IPV4_STRLEN];
+
+		if (cfg->http_address == 0)
+			return fail(ps, ps->line,
+				    "[http] listen is 0.0.0.0, so set public_url to the address clients use, such as http://192.0.2.1:8080"),
+			       -EINVAL;
+		addr_format_ipv4(cfg->http_address, ip);
+		(void)snprintf(cfg->http_public_url, sizeof(cfg->http_public_url),
+			       "http://%s:%u", ip, cfg->http_port);
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t err_size)
+{
+	struct parse_state ps = { .cfg = cfg, .name = path, .err = err, .err_size = err_size };
+	int r;
+
+	ps.file = fopen(path, "re");
+	if (ps.file == NULL) {
+		r = -errno;
+		(void)snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+		return r;
+	}
+	r = ini_parse_stream(read_line, &ps, handle_key, &ps);
+	(void)fclose(ps.file);
+	return finish(&ps, r);
+}
+
+int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
+		       size_t err_size)
+{
+	struct parse_state ps = { .cfg = cfg, .name = name, .err = err, .err_size = err_size,
+				  .text = text };
+
+	return finish(&ps, ini_parse_stream(read_line, &ps, handle_key, &ps));
+}

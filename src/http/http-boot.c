@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http-boot -- netboot endpoints: the per-machine iPXE script (which enrols
+ * unknown MACs), boot assets confined to boot_dir, and the agent report.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/log.h"
+#include "http/http-internal.h"
+
+#define AGENT_MACS_MAX 64
+#define SCRIPT_MAX     4096
+
+static const char *query_arg(struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static bool is_one_of(const char *value, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(value, *allowed) == 0)
+			return true;
+	return false;
+}
+
+/* Accepts the 8-4-4-4-12 hex form of an SMBIOS UUID. */
+static bool valid_uuid(const char *s)
+{
+	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(s) != sizeof(pattern) - 1)
+		return false;
+	for (size_t i = 0; pattern[i]; i++) {
+		if (pattern[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Hex BLAKE2b-256 of token; hex must hold 65 bytes. */
+static void hash_token(const char *token, char hex[65])
+{
+	unsigned char digest[32];
+
+	crypto_generichash(digest, sizeof(digest), (const unsigned char *)token, strlen(token),
+			   NULL, 0);
+	(void)sodium_bin2hex(hex, 65, digest, sizeof(digest));
+}
+
+/* Writes a fresh agent token into token (65 bytes) and stores its hash. */
+static int issue_agent_token(struct http_server *srv, int64_t machine_id, char token[65])
+{
+	unsigned char raw[HTTP_TOKEN_BYTES];
+	char hash[65];
+
+	randombytes_buf(raw, sizeof(raw));
+	(void)sodium_bin2hex(token, 65, raw, sizeof(raw));
+	hash_token(token, hash);
+	return store_machine_set_agent_token_hash(srv->store, machine_id, hash);
+}
+
+static void log_enrolled(const struct store_machine *m, const char *peer)
+{
+	char id[24], mac[ADDR_MAC_STRLEN];
+	struct log_field fields[] = {
+		{ "machine", id },	   { "mac", mac },	     { "arch", m->arch },
+		{ "firmware", m->firmware }, { "uuid", m->uuid[0] ? m->uuid : NULL },
+		{ "address", peer },
+	};
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)m->id);
+	addr_format_mac(m->mac, mac);
+	log_fields(LOG_LEVEL_INFO, "inventory", fields, sizeof(fields) / sizeof(fields[0]),
+		   "machine %s enrolled", id);
+}
+
+/* Reads and checks the query of /boot/ipxe into *m; queues a 400 on bad input. */
+static bool read_boot_query(struct http_request *req, struct store_machine *m,
+			    enum MHD_Result *ret)
+{
+	static const char *const arches[] = { "x86_64", "i386", "arm64", "arm32", NULL };
+	static const char *const firmwares[] = { "bios", "uefi", "uefi-http", NULL };
+	const char *mac = query_arg(req, "mac");
+	const char *arch = query_arg(req, "arch");
+	const char *firmware = query_arg(req, "firmware");
+	const char *uuid = query_arg(req, "uuid");
+	uint32_t peer;
+
+	memset(m, 0, sizeof(*m));
+	if (mac == NULL || addr_parse_mac(mac, m->mac) < 0) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
+				       "invalid or missing mac \"%s\": expected e.g. 52:54:00:ab:cd:ef",
+				       mac ? mac : "");
+		return false;
+	}
+	if (arch && !is_one_of(arch, arches)) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_arch", "arch",
+				       "invalid arch \"%s\": expected x86_64, i386, arm64 or arm32",
+				       arch);
+		return false;
+	}
+	if (firmware && !is_one_of(firmware, firmwares)) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_firmware", "firmware",
+				       "invalid firmware \"%s\": expected bios, uefi or uefi-http",
+				       firmware);
+		return false;
+	}
+	if (uuid && uuid[0] && !valid_uuid(uuid)) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_uuid", "uuid",
+				       "invalid uuid \"%s\": expected 8-4-4-4-12 hex digits", uuid);
+		return false;
+	}
+	(void)snprintf(m->arch, sizeof(m->arch), "%s", arch ? arch : "x86_64");
+	(void)snprintf(m->firmware, sizeof(m->firmware), "%s", firmware ? firmware : "bios");
+	(void)snprintf(m->uuid, sizeof(m->uuid), "%s", uuid ? uuid : "");
+	if (addr_parse_ipv4(req->peer, &peer) == 0)
+		m->first_address = peer;
+	m->first_seen = (int64_t)time(NULL);
+	return true;
+}
+
+enum MHD_Result http_boot_script(struct http_request *req)
+{
+	struct http_server *srv = req->srv;
+	const struct config *cfg = srv->cfg;
+	struct store_machine candidate, m;
+	char token[65], script[SCRIPT_MAX], mac[ADDR_MAC_STRLEN];
+	enum MHD_Result ret;
+	bool created;
+	int r, n;
+
+	if (!read_boot_query(req, &candidate, &ret)) {
+		http_log_request(req, MHD_HTTP_BAD_REQUEST, 0, NULL);
+		return ret;
+	}
+	addr_format_mac(candidate.mac, mac);
+	r = store_machine_enroll(srv->store, &candidate, &m, &created);
+	if (r == 0)
+		r = issue_agent_token(srv, m.id, token);
+	if (r < 0) {
+		log_error("http", "boot script for %s failed: store: %s", mac,
+			  store_last_error(srv->store));
+		http_log_request(req, MHD_HTTP_SERVICE_UNAVAILABLE, 0, mac);
+		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+				       NULL, "the inventory store failed; retry later");
+	}
+	if (created) {
+		char object[32];
+
+		log_enrolled(&m, req->peer);
+		(void)snprintf(object, sizeof(object), "machine/%lld", (long long)m.id);
+		(void)store_event_add(srv->store, "netboot", "machine.enrolled", object, mac);
+	}
+
+	/* TODO: states other than "new" (ready, deployed) need their own scripts. */
+	n = snprintf(script, sizeof(script),
+		     "#!ipxe\n"
+		     "echo rackd: machine %lld (%s) is %s, booting the ephemeral environment\n"
+		     "kernel %s/boot/assets/%s initrd=initrd.img rackd.url=%s rackd.machine=%lld"
+		     " rackd.token=%s %s\n"
+		     "initrd --name initrd.img %s/boot/assets/%s\n"
+		     "boot\n",
+		     (long long)m.id, mac, m.state, cfg->http_public_url, cfg->boot_kernel,
+		     cfg->http_public_url, (long long)m.id, token, cfg->boot_cmdline,
+		     cfg->http_public_url, cfg->boot_initrd);
+	sodium_memzero(token, sizeof(token));
+	if (n < 0 || (size_t)n >= sizeof(script)) {
+		http_log_request(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, mac);
+		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "script_too_long",
+				       NULL, "boot script exceeds %d bytes", SCRIPT_MAX);
+	}
+	http_log_request(req, MHD_HTTP_OK, (uint64_t)n, mac);
+	ret = http_send_text(req, MHD_HTTP_OK, "text/plain", script);
+	sodium_memzero(script, sizeof(script));
+	return ret;
+}
+
+/* Opens rel_path beneath dir_fd; symlinks and ".." may not leave the directory. */
+static int open_beneath(int dir_fd, const char *rel_path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dir_fd, rel_path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+enum MHD_Result http_boot_asset(struct http_request *req, const char *rel_path)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	struct stat st;
+	int fd;
+
+	while (*rel_path == '/')
+		rel_path++;
+	fd = *rel_path ? open_beneath(req->srv->boot_dir_fd, rel_path) : -ENOENT;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		(void)close(fd);
+		fd = -ENOENT;
+	}
+	if (fd < 0) {
+		unsigned status = fd == -EXDEV || fd == -ELOOP ? MHD_HTTP_FORBIDDEN
+							       : MHD_HTTP_NOT_FOUND;
+
+		http_log_request(req, status, 0, NULL);
+		return http_send_error(req, status,
+				       status == MHD_HTTP_FORBIDDEN ? "forbidden" : "not_found",
+				       "path", "no boot asset at \"%s\"", rel_path);
+	}
+	/* libmicrohttpd owns fd from here and sends it with sendfile(). */
+	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (resp == NULL) {
+		(void)close(fd);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	http_log_request(req, MHD_HTTP_OK, (uint64_t)st.st_size, NULL);
+	ret = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Checks "Authorization: Bearer TOKEN" against the machine's stored token hash. */
+static bool agent_token_valid(struct http_request *req, const struct store_machine *m)
+{
+	const char *auth = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	char hash[65];
+
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || m->agent_token_hash[0] == '\0')
+		return false;
+	hash_token(auth + 7, hash);
+	return strlen(m->agent_token_hash) == 64 &&
+	       sodium_memcmp(hash, m->agent_token_hash, 64) == 0;
+}
+
+/* Reads "macs" into macs; queues a 400 and returns false on a bad entry. */
+static bool read_report_macs(struct http_request *req, json_t *list,
+			     uint8_t (*macs)[ADDR_MAC_LEN], size_t *n, enum MHD_Result *ret)
+{
+	size_t i;
+	json_t *v;
+
+	*n = 0;
+	if (list == NULL)
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > AGENT_MACS_MAX) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "macs",
+				       "macs must be an array of at most %d MAC strings",
+				       AGENT_MACS_MAX);
+		return false;
+	}
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v) || addr_parse_mac(json_string_value(v), macs[*n]) < 0) {
+			*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "macs",
+					       "macs[%zu] is not a MAC address", i);
+			return false;
+		}
+		(*n)++;
+	}
+	return true;
+}
+
+static bool read_count(json_t *body, const char *key, json_int_t max, json_int_t *ret_value)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL) {
+		*ret_value = 0;
+		return true;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+		return false;
+	*ret_value = json_integer_value(v);
+	return true;
+}
+
+static void log_reported(const struct store_machine *m, json_int_t cpus, json_int_t memory)
+{
+	char id[24], mac[ADDR_MAC_STRLEN], cpus_text[24], memory_text[24];
+	struct log_field fields[] = {
+		{ "machine", id }, { "mac", mac }, { "cpus", cpus_text }, { "memory", memory_text },
+	};
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)m->id);
+	(void)snprintf(cpus_text, sizeof(cpus_text), "%lld", (long long)cpus);
+	(void)snprintf(memory_text, sizeof(memory_text), "%lld", (long long)memory);
+	addr_format_mac(m->mac, mac);
+	log_fields(LOG_LEVEL_INFO, "inventory", fields, sizeof(fields) / sizeof(fields[0]),
+		   "machine %s reported", id);
+}
+
+static enum MHD_Result record_report(struct http_request *req, json_t *body,
+				     const struct store_machine *m)
+{
+	uint8_t macs[AGENT_MACS_MAX][ADDR_MAC_LEN];
+	json_int_t cpus, memory;
+	enum MHD_Result ret;
+	char *facts, object[32];
+	size_t n_macs;
+	int r;
+
+	if (!read_count(body, "cpu_count", 1 << 20, &cpus))
+		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "cpu_count",
+				       "cpu_count must be an integer from 0 to 1048576");
+	if (!read_count(body, "memory_bytes", INT64_MAX, &memory))
+		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "memory_bytes",
+				       "memory_bytes must be a non-negative integer");
+	if (!read_report_macs(req, json_object_get(body, "macs"), macs, &n_macs, &ret))
+		return ret;
+
+	facts = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	if (facts == NULL)
+		return MHD_NO;
+	r = store_machine_report(req->srv->store, m->id, (uint32_t)cpus, (uint64_t)memory, facts,
+				 (const uint8_t(*)[ADDR_MAC_LEN])macs, n_macs, (int64_t)time(NULL));
+	free(facts);
+	if (r == -EADDRINUSE) {
+		log_warning("inventory", "machine %lld reported a MAC that belongs to another machine, interface not added",
+			    (long long)m->id);
+	} else if (r < 0) {
+		log_error("inventory", "report of machine %lld failed: store: %s", (long long)m->id,
+			  store_last_error(req->srv->store));
+		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+				       NULL, "the inventory store failed; retry later");
+	}
+	log_reported(m, cpus, memory);
+	(void)snprintf(object, sizeof(object), "machine/%lld", (long long)m->id);
+	(void)store_event_add(req->srv->store, object, "machine.reported", object, NULL);
+	return http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
+}
+
+enum MHD_Result http_agent_report(struct http_request *req)
+{
+	struct store_machine m;
+	json_error_t jerr;
+	enum MHD_Result ret;
+	json_t *body, *id;
+
+	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
+			  &jerr);
+	if (body == NULL || !json_is_object(body)) {
+		json_decref(body);
+		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
+				       "body is not a JSON object: %s at line %d column %d",
+				       jerr.text, jerr.line, jerr.column);
+	}
+	id = json_object_get(body, "machine_id");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+		json_decref(body);
+		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "machine_id",
+				       "machine_id must be a positive integer");
+	}
+	if (store_machine_get(req->srv->store, json_integer_value(id), &m) < 0 ||
+	    !agent_token_valid(req, &m)) {
+		json_decref(body);
+		log_warning("http", "agent report rejected: unknown machine or bad token peer=%s",
+			    req->peer);
+		return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
+				       "missing or invalid agent token for this machine");
+	}
+	ret = record_report(req, body, &m);
+	json_decref(body);
+	return ret;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http-internal -- request context and response helpers shared by the
+ * route files of src/http.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+#define HTTP_BODY_MAX	 (1u << 20) /* request bodies above this get 413 */
+#define HTTP_TOKEN_BYTES 32
+
+struct http_server {
+	const struct config *cfg;
+	struct store *store;
+	struct MHD_Daemon *daemon;
+	int boot_dir_fd; /* O_PATH descriptor that confines asset lookups */
+};
+
+/* One request: its method, path, body (capped) and peer. */
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	char peer[64];
+};
+
+/* Queues a JSON response; steals body (may be NULL for an empty object). */
+enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t *body);
+
+/*
+ * Queues the error shape {"error": {"code", "message", "field"}} with the
+ * given status; field may be NULL.
+ */
+enum MHD_Result http_send_error(struct http_request *req, unsigned status, const char *code,
+				const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
+			       const char *text);
+
+/* Logs one line for a netboot request (subsystem "http"). */
+void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
+
+/* Netboot routes (http-boot.c). */
+enum MHD_Result http_boot_script(struct http_request *req);
+enum MHD_Result http_boot_asset(struct http_request *req, const char *rel_path);
+enum MHD_Result http_agent_report(struct http_request *req);
+
+/* API routes (http-api.c). */
+enum MHD_Result http_api_route(struct http_request *req);

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http -- libmicrohttpd daemon, request body collection and dispatch.
+ * Bodies are collected up to HTTP_BODY_MAX; libmicrohttpd bounds headers
+ * through its per-connection memory limit.
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/http-internal.h"
+
+#define HTTP_THREADS	       4
+#define HTTP_CONN_MEMORY_LIMIT (64u * 1024u) /* bounds the request line and headers */
+#define HTTP_CONN_TIMEOUT      30	    /* seconds of inactivity */
+
+enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text;
+
+	if (body == NULL)
+		body = json_object();
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(resp, "Content-Type", "application/json");
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result http_send_error(struct http_request *req, unsigned status, const char *code,
+				const char *field, const char *fmt, ...)
+{
+	char message[512];
+	json_t *err;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (err && field)
+		json_object_set_new(err, "field", json_string(field));
+	return http_send_json(req, status, json_pack("{s:o}", "error", err ? err : json_null()));
+}
+
+enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
+			       const char *text)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(resp, "Content-Type", content_type);
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac)
+{
+	char status_text[8], bytes_text[24];
+	struct log_field fields[] = {
+		{ "peer", req->peer },
+		{ "method", req->method },
+		{ "path", req->path },
+		{ "status", status_text },
+		{ "bytes", bytes_text },
+		{ "mac", mac },
+	};
+
+	(void)snprintf(status_text, sizeof(status_text), "%u", status);
+	(void)snprintf(bytes_text, sizeof(bytes_text), "%llu", (unsigned long long)bytes);
+	log_fields(status < 400 ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING, "http", fields,
+		   sizeof(fields) / sizeof(fields[0]), "%s %s %u", req->method, req->path, status);
+}
+
+static void format_peer(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	(void)snprintf(buf, size, "-");
+	if (info == NULL || info->client_addr == NULL)
+		return;
+	if (info->client_addr->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)info->client_addr;
+
+		(void)inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)size);
+	} else if (info->client_addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)info->client_addr;
+
+		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, buf, (socklen_t)size);
+	}
+}
+
+/* Appends an upload chunk to the request body, or marks it too large. */
+static void collect_body(struct http_request *req, const char *data, size_t size)
+{
+	char *p;
+
+	if (req->body_too_large)
+		return;
+	if (size > HTTP_BODY_MAX - req->body_len) {
+		req->body_too_large = true;
+		free(req->body);
+		req->body = NULL;
+		req->body_len = 0;
+		return;
+	}
+	p = realloc(req->body, req->body_len + size + 1);
+	if (p == NULL) {
+		req->body_too_large = true;
+		return;
+	}
+	memcpy(p + req->body_len, data, size);
+	req->body_len += size;
+	p[req->body_len] = '\0';
+	req->body = p;
+}
+
+static enum MHD_Result dispatch(struct http_request *req)
+{
+	const char *path = req->path;
+
+	if (req->body_too_large)
+		return http_send_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large", NULL,
+				       "request body exceeds %u bytes", HTTP_BODY_MAX);
+	if (strcmp(path, "/boot/ipxe") == 0) {
+		if (strcmp(req->method, "GET") != 0)
+			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method_not_allowed", NULL, "use GET on %s", path);
+		return http_boot_script(req);
+	}
+	if (strncmp(path, "/boot/assets/", 13) == 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method_not_allowed", NULL, "use GET on %s", path);
+		return http_boot_asset(req, path + 13);
+	}
+	if (strcmp(path, "/api/v1/agent/report") == 0) {
+		if (strcmp(req->method, "POST") != 0)
+			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method_not_allowed", NULL, "use POST on %s", path);
+		return http_agent_report(req);
+	}
+	if (strcmp(path, "/healthz") == 0)
+		return http_send_text(req, MHD_HTTP_OK, "text/plain", "ok\n");
+	if (strncmp(path, "/api/v1/", 8) == 0)
+		return http_api_route(req);
+	return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no route for %s",
+			       path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_request *req = *con_cls;
+
+	(void)version;
+	if (req == NULL) {
+		req = calloc(1, sizeof(*req));
+		if (req == NULL)
+			return MHD_NO;
+		req->srv = cls;
+		req->conn = conn;
+		req->method = method;
+		req->path = url;
+		format_peer(conn, req->peer, sizeof(req->peer));
+		*con_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		collect_body(req, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (req == NULL)
+		return;
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t len;
+
+	(void)cls;
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	log_warning("http", "libmicrohttpd: %s", msg);
+}
+
+int http_server_new(const struct config *cfg, struct store *st, struct http_server **ret_server)
+{
+	struct http_server *srv;
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->cfg = cfg;
+	srv->store = st;
+	srv->boot_dir_fd = open(cfg->boot_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (srv->boot_dir_fd < 0) {
+		int r = -errno;
+
+		free(srv);
+		return r;
+	}
+	*ret_server = srv;
+	return 0;
+}
+
+int http_server_start(struct http_server *srv)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(srv->cfg->http_port),
+		.sin_addr.s_addr = htonl(srv->cfg->http_address),
+	};
+	char ip[ADDR_IPV4_STRLEN];
+
+	addr_format_ipv4(srv->cfg->http_address, ip);
+	srv->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		srv->cfg->http_port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &sin,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)srv->cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+		1, MHD_OPTION_END);
+	if (srv->daemon == NULL) {
+		log_error("http", "listen on %s:%u failed: check the address is local and the port free",
+			  ip, srv->cfg->http_port);
+		return -EADDRNOTAVAIL;
+	}
+	log_notice("http", "listening on %s:%u public_url=%s", ip, srv->cfg->http_port,
+		   srv->cfg->http_public_url);
+	return 0;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (srv->daemon) {
+		MHD_stop_daemon(srv->daemon);
+		srv->daemon = NULL;
+	}
+}
+
+void http_server_free(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	http_server_stop(srv);
+	if (srv->boot_dir_fd >= 0)
+		(void)close(srv->boot_dir_fd);
+	free(srv);
+}

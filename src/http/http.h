@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http -- the HTTP server (libmicrohttpd): netboot scripts and assets, the
+ * agent report endpoint and the REST API under /api/v1.
+ */
+#pragma once
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct http_server;
+
+/*
+ * Creates the server; borrows cfg and st, which must outlive it. Caller
+ * frees with http_server_free(). Returns 0 or -ENOMEM, -ENOENT (boot_dir
+ * cannot be opened).
+ */
+int http_server_new(const struct config *cfg, struct store *st, struct http_server **ret_server);
+
+/* Binds the listen address and starts the worker threads; logs its own errors. */
+int http_server_start(struct http_server *srv);
+
+void http_server_stop(struct http_server *srv);
+void http_server_free(struct http_server *srv);

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server -- creates, starts and stops rackd's services around one store.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "dhcp/dhcp-server.h"
+#include "http/http.h"
+#include "ra/ra.h"
+#include "store/store.h"
+#include "tftp/tftp-server.h"
+
+struct server {
+	const struct config *cfg;
+	struct store *store;
+	struct dhcp_server *dhcp;
+	struct tftp_server *tftp;
+	struct ra_sender *ra;
+	struct http_server *http;
+};
+
+/* Writes the [subnet NAME] sections into the store; they win over API edits of the same name. */
+static int sync_config_subnets(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		const struct config_subnet *cs = &cfg->subnets[i];
+		int64_t id, conflict = 0;
+		int r;
+
+		r = store_subnet_upsert(srv->store, &cs->subnet, &id, &conflict);
+		if (r == -EADDRINUSE) {
+			log_error("rackd", "subnet %s from the config overlaps subnet id %lld in the store: delete one of them",
+				  cs->subnet.name, (long long)conflict);
+			return r;
+		}
+		if (r == 0)
+			r = store_range_replace(srv->store, id, cs->ranges, cs->n_ranges);
+		if (r < 0) {
+			log_error("rackd", "subnet %s from the config could not be stored: %s",
+				  cs->subnet.name, store_last_error(srv->store));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int open_store(struct server *srv)
+{
+	char path[CONFIG_PATH_MAX + 16];
+	int r;
+
+	if (mkdir(srv->cfg->data_dir, 0750) < 0 && errno != EEXIST) {
+		r = -errno;
+		log_error("rackd", "mkdir(%s) failed: %s", srv->cfg->data_dir, strerror(errno));
+		return r;
+	}
+	(void)snprintf(path, sizeof(path), "%s/rackd.db", srv->cfg->data_dir);
+	r = store_open(path, &srv->store);
+	if (r < 0) {
+		log_error("rackd", "store %s could not be opened: %s", path, strerror(-r));
+		return r;
+	}
+	log_notice("rackd", "store %s opened", path);
+	return 0;
+}
+
+static int create_services(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	int r;
+
+	r = http_server_new(cfg, srv->store, &srv->http);
+	if (r < 0) {
+		log_error("rackd", "boot_dir %s cannot be opened: %s", cfg->boot_dir, strerror(-r));
+		return r;
+	}
+	if (cfg->dhcp_enabled) {
+		r = dhcp_server_new(cfg, srv->store, &srv->dhcp);
+		if (r < 0) {
+			log_error("rackd", "dhcp server setup failed: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (cfg->tftp_enabled) {
+		r = tftp_server_new(cfg, &srv->tftp);
+		if (r < 0) {
+			log_error("rackd", "tftp server setup failed: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (cfg->ra_enabled) {
+		r = ra_sender_new(cfg, &srv->ra);
+		if (r < 0) {
+			log_error("rackd", "router advertisement setup failed: %s", strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int server_new(const struct config *cfg, struct server **ret_server)
+{
+	struct server *srv;
+	int r;
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->cfg = cfg;
+	r = open_store(srv);
+	if (r == 0)
+		r = sync_config_subnets(srv);
+	if (r == 0)
+		r = create_services(srv);
+	if (r < 0) {
+		server_free(srv);
+		return r;
+	}
+	*ret_server = srv;
+	return 0;
+}
+
+int server_start(struct server *srv)
+{
+	int r;
+
+	r = http_server_start(srv->http);
+	if (r == 0 && srv->tftp)
+		r = tftp_server_start(srv->tftp);
+	if (r == 0 && srv->ra)
+		r = ra_sender_start(srv->ra);
+	if (r == 0 && srv->dhcp)
+		r = dhcp_server_start(srv->dhcp);
+	if (r < 0)
+		server_stop(srv);
+	return r;
+}
+
+void server_stop(struct server *srv)
+{
+	if (srv->dhcp)
+		dhcp_server_stop(srv->dhcp);
+	if (srv->ra)
+		ra_sender_stop(srv->ra);
+	if (srv->tftp)
+		tftp_server_stop(srv->tftp);
+	if (srv->http)
+		http_server_stop(srv->http);
+}
+
+void server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	dhcp_server_free(srv->dhcp);
+	ra_sender_free(srv->ra);
+	tftp_server_free(srv->tftp);
+	http_server_free(srv->http);
+	store_free(srv->store);
+	free(srv);
+}

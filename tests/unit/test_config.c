@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for the configuration loader: a full file, and a table of bad ones. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+
+static const char full_config[] =
+	"# rackd test configuration\n"
+	"[server]\n"
+	"data_dir = /tmp/rackd-data\n"
+	"boot_dir = /tmp/rackd-boot\n"
+	"log_level = debug\n"
+	"log_format = json\n"
+	"\n"
+	"[dhcp]\n"
+	"interfaces = br0 br1   # two served bridges\n"
+	"server_address = 192.0.2.1\n"
+	"offer_hold = 30\n"
+	"\n"
+	"[tftp]\n"
+	"listen = 192.0.2.1:6969\n"
+	"max_transfers = 8\n"
+	"\n"
+	"[http]\n"
+	"listen = 192.0.2.1:8080\n"
+	"public_url = http://192.0.2.1:8080/\n"
+	"\n"
+	"[boot]\n"
+	"kernel = linux/vmlinuz\n"
+	"cmdline = console=ttyS0 quiet\n"
+	"\n"
+	"[subnet lab]\n"
+	"cidr = 192.0.2.0/24\n"
+	"gateway = 192.0.2.1\n"
+	"dns = 192.0.2.1 192.0.2.2\n"
+	"domain = lab.example\n"
+	"lease_time = 600\n"
+	"interface = br0\n"
+	"range = 192.0.2.100 192.0.2.199\n"
+	"range = reserved 192.0.2.200 192.0.2.209\n";
+
+static void full_config_loads(void **state)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, full_config, "test.conf", err, sizeof(err)), 0);
+	assert_string_equal(cfg.data_dir, "/tmp/rackd-data");
+	assert_int_equal(cfg.log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(cfg.log_format, LOG_FORMAT_JSON);
+	assert_int_equal(cfg.n_dhcp_interfaces, 2);
+	assert_string_equal(cfg.dhcp_interfaces[1], "br1");
+	assert_int_equal(cfg.dhcp_server_address, 0xc0000201);
+	assert_int_equal(cfg.dhcp_offer_hold, 30);
+	assert_int_equal(cfg.tftp_port, 6969);
+	assert_int_equal(cfg.tftp_max_transfers, 8);
+	/* The trailing slash is dropped because paths are appended to the URL. */
+	assert_string_equal(cfg.http_public_url, "http://192.0.2.1:8080");
+	assert_string_equal(cfg.boot_cmdline, "console=ttyS0 quiet");
+	/* Router advertisements default to the DHCP interfaces. */
+	assert_true(cfg.ra_enabled);
+	assert_int_equal(cfg.n_ra_interfaces, 2);
+	assert_int_equal(cfg.n_subnets, 1);
+	assert_string_equal(cfg.subnets[0].subnet.name, "lab");
+	assert_int_equal(cfg.subnets[0].subnet.prefix_len, 24);
+	assert_int_equal(cfg.subnets[0].subnet.n_dns, 2);
+	assert_int_equal(cfg.subnets[0].subnet.lease_time, 600);
+	assert_int_equal(cfg.subnets[0].n_ranges, 2);
+	assert_int_equal(cfg.subnets[0].ranges[1].kind, STORE_RANGE_RESERVED);
+	assert_int_equal(cfg.subnets[0].ranges[0].first, 0xc0000264);
+}
+
+static void defaults_need_interfaces(void **state)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, "", "empty.conf", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[dhcp] is enabled but has no interfaces"));
+
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, "[dhcp]\nenabled = false\n", "x.conf", err,
+					    sizeof(err)),
+			 0);
+	assert_false(cfg.ra_enabled);
+	assert_string_equal(cfg.http_public_url, "http://127.0.0.1:8080");
+}
+
+struct bad_case {
+	const char *text;
+	const char *expected; /* substring of the message, which starts with name:line */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "[server]\nbogus = 1\n", "x.conf:2: unknown key \"bogus\" in [server]" },
+	{ "[dhcp]\nenabled = false\n[nope]\nkey = 1\n", "x.conf:4: unknown section [nope]" },
+	{ "[dhcp]\nenabled = maybe\n", "x.conf:2: invalid value \"maybe\" for [dhcp] enabled" },
+	{ "[dhcp]\nenabled = false\nport = 70000\n",
+	  "x.conf:3: invalid value \"70000\" for [dhcp] port: expected an integer from 1 to 65535" },
+	{ "[dhcp]\nenabled = false\n[server]\nlog_level = loud\n",
+	  "x.conf:4: invalid value \"loud\" for [server] log_level" },
+	{ "[dhcp]\nenabled = false\n[server]\nlog_format = xml\n",
+	  "x.conf:4: invalid value \"xml\" for [server] log_format: expected text or json" },
+	{ "[dhcp]\ninterfaces = br0 bad/name\n", "invalid interface name \"bad/name\"" },
+	{ "[dhcp]\nenabled = false\n[tftp]\nlisten = 0.0.0.0\n",
+	  "x.conf:4: invalid value \"0.0.0.0\" for [tftp] listen" },
+	{ "[dhcp]\nenabled = false\n[http]\npublic_url = ftp://x\n",
+	  "x.conf:4: invalid value \"ftp://x\" for [http] public_url" },
+	{ "[dhcp]\nenabled = false\n[http]\nlisten = 0.0.0.0:8080\n",
+	  "set public_url to the address clients use" },
+	{ "[dhcp]\nenabled = false\n[boot]\nkernel = ../etc/passwd\n",
+	  "x.conf:4: invalid value \"../etc/passwd\" for [boot] kernel" },
+	{ "[dhcp]\nenabled = false\n[boot]\nkernel = /vmlinuz\n",
+	  "expected a path relative to boot_dir" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.1/24\n",
+	  "x.conf:4: invalid value \"192.0.2.1/24\" for [subnet a] cidr: host bits are set" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ngateway = 192.0.2.1\n",
+	  "x.conf:3: [subnet a] has no cidr" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\nrange = 192.0.2.9 192.0.2.1\n",
+	  "x.conf:5: invalid value \"192.0.2.9 192.0.2.1\" for [subnet a] range: FIRST is above LAST" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\nrange = 198.51.100.1 198.51.100.9\n",
+	  "[subnet a] range 1 lies outside its cidr" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\n[subnet b]\ncidr = 192.0.2.128/25\n",
+	  "x.conf:5: [subnet b] overlaps [subnet a]" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\nrange = 192.0.2.1 192.0.2.9\n"
+	  "range = 192.0.2.5 192.0.2.20\n",
+	  "[subnet a] ranges 1 and 2 overlap" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\ndns = 1.2.3.4 x\n",
+	  "invalid address \"x\" in [subnet a] dns" },
+	{ "[dhcp]\nenabled = false\n[subnet a]\ncidr = 192.0.2.0/24\nlease_time = 5\n",
+	  "expected an integer from 60 to 31536000" },
+	{ "[dhcp]\nenabled = false\n[server]\ndata_dir =\n",
+	  "x.conf:4: empty value for [server] data_dir" },
+	{ "[dhcp]\nenabled = false\nthis line has no equals sign\n", "x.conf:3: syntax error" },
+	{ "orphan = 1\n", "x.conf:1: key \"orphan\" outside any section" },
+	{ "[ra]\ninterval = 2\n[dhcp]\nenabled = false\n", "x.conf:2: invalid value \"2\" for [ra] interval" },
+};
+
+static void bad_configs_name_line_and_value(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct config cfg;
+		char err[CONFIG_ERROR_MAX] = "";
+		int r;
+
+		config_init(&cfg);
+		r = config_load_string(&cfg, bad_cases[i].text, "x.conf", err, sizeof(err));
+		if (r != -EINVAL || strstr(err, bad_cases[i].expected) == NULL)
+			fail_msg("case %zu: r=%d err=\"%s\", expected \"%s\"", i, r, err,
+				 bad_cases[i].expected);
+	}
+}
+
+static void missing_file_reports_path(void **state)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load(&cfg, "/nonexistent/rackd.conf", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/rackd.conf: cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_config_loads),
+		cmocka_unit_test(defaults_need_interfaces),
+		cmocka_unit_test(bad_configs_name_line_and_value),
+		cmocka_unit_test(missing_file_reports_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
