@@ -16,8 +16,7 @@
 
 /*
  * NOTE: the threshold, format and fd are process-wide because every thread
- * logs; they are written once at startup (tests may change them) and read
- * with relaxed atomics.
+ * logs. They are written once at startup and read with relaxed atomics.
  */
 static _Atomic int log_threshold = LOG_LEVEL_INFO;
 static _Atomic int log_output_format = LOG_FORMAT_TEXT;

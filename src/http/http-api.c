@@ -393,7 +393,7 @@ static enum MHD_Result create_subnet(struct http_request *req)
 	return http_send_json(req, MHD_HTTP_CREATED, subnet_json(&s, ranges, n_ranges));
 }
 
-/* TODO: the API has no authentication yet; it trusts whoever reaches the listen address. */
+/* TODO: the API has no authentication yet, so any client that reaches the listen address may use it. */
 enum MHD_Result http_api_route(struct http_request *req)
 {
 	const char *path = req->path + strlen("/api/v1");

@@ -824,9 +824,14 @@ int store_machine_get(struct store *st, int64_t id, struct store_machine *ret_ma
 	if (r == 0) {
 		sqlite3_bind_int64(stmt, 1, id);
 		rc = sqlite3_step(stmt);
-		if (rc == SQLITE_ROW)
+		if (rc == SQLITE_ROW) {
 			read_machine(stmt, ret_machine);
-		r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_error(st, rc);
+			r = 0;
+		} else if (rc == SQLITE_DONE) {
+			r = -ENOENT;
+		} else {
+			r = db_error(st, rc);
+		}
 		sqlite3_finalize(stmt);
 	}
 	pthread_mutex_unlock(&st->lock);
