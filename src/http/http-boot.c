@@ -17,9 +17,9 @@
 
 #include "core/addr.h"
 #include "core/log.h"
+#include "http/agent-report.h"
 #include "http/http-internal.h"
 
-#define AGENT_MACS_MAX 64
 #define SCRIPT_MAX     4096
 
 static const char *query_arg(struct http_request *req, const char *key)
@@ -249,48 +249,7 @@ static bool agent_token_valid(struct http_request *req, const struct store_machi
 	       sodium_memcmp(hash, m->agent_token_hash, 64) == 0;
 }
 
-/* Reads "macs" into macs; queues a 400 and returns false on a bad entry. */
-static bool read_report_macs(struct http_request *req, json_t *list,
-			     uint8_t (*macs)[ADDR_MAC_LEN], size_t *n, enum MHD_Result *ret)
-{
-	size_t i;
-	json_t *v;
-
-	*n = 0;
-	if (list == NULL)
-		return true;
-	if (!json_is_array(list) || json_array_size(list) > AGENT_MACS_MAX) {
-		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "macs",
-				       "macs must be an array of at most %d MAC strings",
-				       AGENT_MACS_MAX);
-		return false;
-	}
-	json_array_foreach(list, i, v) {
-		if (!json_is_string(v) || addr_parse_mac(json_string_value(v), macs[*n]) < 0) {
-			*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "macs",
-					       "macs[%zu] is not a MAC address", i);
-			return false;
-		}
-		(*n)++;
-	}
-	return true;
-}
-
-static bool read_count(json_t *body, const char *key, json_int_t max, json_int_t *ret_value)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (v == NULL) {
-		*ret_value = 0;
-		return true;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
-		return false;
-	*ret_value = json_integer_value(v);
-	return true;
-}
-
-static void log_reported(const struct store_machine *m, json_int_t cpus, json_int_t memory)
+static void log_reported(const struct store_machine *m, uint32_t cpus, uint64_t memory)
 {
 	char id[24], mac[ADDR_MAC_STRLEN], cpus_text[24], memory_text[24];
 	struct log_field fields[] = {
@@ -298,38 +257,23 @@ static void log_reported(const struct store_machine *m, json_int_t cpus, json_in
 	};
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)m->id);
-	(void)snprintf(cpus_text, sizeof(cpus_text), "%lld", (long long)cpus);
-	(void)snprintf(memory_text, sizeof(memory_text), "%lld", (long long)memory);
+	(void)snprintf(cpus_text, sizeof(cpus_text), "%u", cpus);
+	(void)snprintf(memory_text, sizeof(memory_text), "%llu", (unsigned long long)memory);
 	addr_format_mac(m->mac, mac);
 	log_fields(LOG_LEVEL_INFO, "inventory", fields, sizeof(fields) / sizeof(fields[0]),
 		   "machine %s reported", id);
 }
 
-static enum MHD_Result record_report(struct http_request *req, json_t *body,
+static enum MHD_Result record_report(struct http_request *req,
+				     const struct agent_report *report,
 				     const struct store_machine *m)
 {
-	uint8_t macs[AGENT_MACS_MAX][ADDR_MAC_LEN];
-	json_int_t cpus, memory;
-	enum MHD_Result ret;
-	char *facts, object[32];
-	size_t n_macs;
+	char object[32];
 	int r;
 
-	if (!read_count(body, "cpu_count", 1 << 20, &cpus))
-		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "cpu_count",
-				       "cpu_count must be an integer from 0 to 1048576");
-	if (!read_count(body, "memory_bytes", INT64_MAX, &memory))
-		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "memory_bytes",
-				       "memory_bytes must be a non-negative integer");
-	if (!read_report_macs(req, json_object_get(body, "macs"), macs, &n_macs, &ret))
-		return ret;
-
-	facts = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	if (facts == NULL)
-		return MHD_NO;
-	r = store_machine_report(req->srv->store, m->id, (uint32_t)cpus, (uint64_t)memory, facts,
-				 (const uint8_t(*)[ADDR_MAC_LEN])macs, n_macs, (int64_t)time(NULL));
-	free(facts);
+	r = store_machine_report(req->srv->store, m->id, report->cpu_count, report->memory_bytes,
+				 report->facts_json, (const uint8_t(*)[ADDR_MAC_LEN])report->macs,
+				 report->n_macs, (int64_t)time(NULL));
 	if (r == -EADDRINUSE) {
 		log_warning("inventory", "machine %lld reported a MAC that belongs to another machine, interface not added",
 			    (long long)m->id);
@@ -339,7 +283,7 @@ static enum MHD_Result record_report(struct http_request *req, json_t *body,
 		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
 				       NULL, "the inventory store failed; retry later");
 	}
-	log_reported(m, cpus, memory);
+	log_reported(m, report->cpu_count, report->memory_bytes);
 	(void)snprintf(object, sizeof(object), "machine/%lld", (long long)m->id);
 	(void)store_event_add(req->srv->store, object, "machine.reported", object, NULL);
 	return http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
@@ -347,34 +291,29 @@ static enum MHD_Result record_report(struct http_request *req, json_t *body,
 
 enum MHD_Result http_agent_report(struct http_request *req)
 {
+	struct agent_report_error err = { 0 };
+	struct agent_report report;
 	struct store_machine m;
-	json_error_t jerr;
 	enum MHD_Result ret;
-	json_t *body, *id;
+	int r;
 
-	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
-			  &jerr);
-	if (body == NULL || !json_is_object(body)) {
-		json_decref(body);
-		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
-				       "body is not a JSON object: %s at line %d column %d",
-				       jerr.text, jerr.line, jerr.column);
+	r = agent_report_parse(req->body ? req->body : "", req->body_len, &report, &err);
+	if (r == -ENOMEM)
+		return MHD_NO;
+	if (r < 0) {
+		log_warning("http", "agent report rejected: %s peer=%s", err.message, req->peer);
+		return http_send_error(req, MHD_HTTP_BAD_REQUEST, err.code, err.field, "%s",
+				       err.message);
 	}
-	id = json_object_get(body, "machine_id");
-	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-		json_decref(body);
-		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "machine_id",
-				       "machine_id must be a positive integer");
-	}
-	if (store_machine_get(req->srv->store, json_integer_value(id), &m) < 0 ||
+	if (store_machine_get(req->srv->store, report.machine_id, &m) < 0 ||
 	    !agent_token_valid(req, &m)) {
-		json_decref(body);
-		log_warning("http", "agent report rejected: unknown machine or bad token peer=%s",
-			    req->peer);
+		agent_report_done(&report);
+		log_warning("http", "agent report rejected: unknown machine or bad token machine=%lld peer=%s",
+			    (long long)report.machine_id, req->peer);
 		return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
 				       "missing or invalid agent token for this machine");
 	}
-	ret = record_report(req, body, &m);
-	json_decref(body);
+	ret = record_report(req, &report, &m);
+	agent_report_done(&report);
 	return ret;
 }
