@@ -58,6 +58,8 @@ struct ra_iface {
 	uint64_t next_unsolicited_ms;
 	uint64_t reply_at_ms;       /* solicited advertisement due; 0 when none is pending */
 	uint64_t last_multicast_ms; /* 0 before the first one */
+	bool reply_unicast;	    /* the pending reply goes to reply_to only */
+	struct in6_addr reply_to;
 	unsigned send_failures;     /* consecutive failed sends */
 };
 
@@ -148,8 +150,11 @@ static int iface_addresses(const struct ra_iface *ifc, struct in6_addr *ret_llad
 	return 0;
 }
 
-/* Sends one advertisement to ff02::1 on the interface from its link-local address. */
-static int send_advert(struct ra_iface *ifc)
+/*
+ * Sends one advertisement from the interface's link-local address, to
+ * unicast when it is non-NULL and to ff02::1 otherwise.
+ */
+static int send_advert(struct ra_iface *ifc, const struct in6_addr *unicast)
 {
 	union {
 		struct cmsghdr align;
@@ -177,7 +182,10 @@ static int send_advert(struct ra_iface *ifc)
 	r = ra_build_advert(packet, sizeof(packet), has_mac ? mac : NULL, &iov.iov_len);
 	if (r < 0)
 		return r;
-	(void)inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
+	if (unicast)
+		dst.sin6_addr = *unicast;
+	else
+		(void)inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
 
 	memset(&control, 0, sizeof(control));
 	cm = &control.align; /* CMSG_FIRSTHDR() of our own buffer */
@@ -194,9 +202,11 @@ static int send_advert(struct ra_iface *ifc)
 static void iface_advertise(struct ra_sender *ra, struct ra_iface *ifc, uint64_t now,
                             bool solicited)
 {
-	int r = send_advert(ifc);
+	bool unicast = solicited && ifc->reply_unicast;
+	int r = send_advert(ifc, unicast ? &ifc->reply_to : NULL);
 
 	ifc->reply_at_ms = 0;
+	ifc->reply_unicast = false;
 	if (r < 0) {
 		if (++ifc->send_failures == SEND_FAILURES_WARN)
 			log_warning(SUBSYSTEM,
@@ -214,23 +224,38 @@ static void iface_advertise(struct ra_sender *ra, struct ra_iface *ifc, uint64_t
 		           ifc->send_failures);
 	ifc->send_failures = 0;
 	stat_add(&ra->sent);
-	log_debug(SUBSYSTEM, "advertisement sent on %s solicited=%s", ifc->name,
-	          solicited ? "yes" : "no");
+	log_debug(SUBSYSTEM, "advertisement sent on %s solicited=%s unicast=%s", ifc->name,
+	          solicited ? "yes" : "no", unicast ? "yes" : "no");
+	/* A unicast reply neither counts against the multicast rate nor moves the timer. */
+	if (unicast)
+		return;
 	ifc->last_multicast_ms = now;
 	ifc->next_unsolicited_ms = now + next_unsolicited_delay(ra, ifc);
 }
 
 /*
- * Schedules the reply to a solicitation: after a random delay of up to
- * 500 ms, and at least 3 s after the previous multicast advertisement
- * (RFC 4861 §6.2.6). Solicitations that arrive meanwhile share the reply.
+ * Schedules the reply to a solicitation after a random delay of up to
+ * 500 ms (RFC 4861 §6.2.6). A solicitation from a host with an address is
+ * answered by unicast, which the 3 s spacing of multicast advertisements
+ * does not apply to, so a booting iPXE waits at most 500 ms. One from the
+ * unspecified address, or a second host's while a reply is pending, gets
+ * a multicast reply at least 3 s after the previous multicast one.
  */
-static void iface_schedule_reply(struct ra_iface *ifc, uint64_t now)
+static void iface_schedule_reply(struct ra_iface *ifc, uint64_t now, const struct in6_addr *from)
 {
 	uint64_t at = now + random_below(MAX_RA_DELAY_MS + 1);
 
-	if (ifc->reply_at_ms != 0)
+	if (ifc->reply_at_ms == 0 && from != NULL) {
+		ifc->reply_unicast = true;
+		ifc->reply_to = *from;
+		ifc->reply_at_ms = at;
 		return;
+	}
+	if (ifc->reply_at_ms != 0 && !ifc->reply_unicast)
+		return;
+	if (ifc->reply_unicast && from != NULL && IN6_ARE_ADDR_EQUAL(from, &ifc->reply_to))
+		return;
+	ifc->reply_unicast = false;
 	if (ifc->last_multicast_ms != 0 && at < ifc->last_multicast_ms + MIN_DELAY_BETWEEN_RAS_MS)
 		at = ifc->last_multicast_ms + MIN_DELAY_BETWEEN_RAS_MS;
 	ifc->reply_at_ms = at;
@@ -270,7 +295,8 @@ static void iface_on_solicitation(struct ra_sender *ra, struct ra_iface *ifc, co
 	}
 	stat_add(&ra->solicitations);
 	log_debug(SUBSYSTEM, "solicitation from %s on %s", from, ifc->name);
-	iface_schedule_reply(ifc, log_now_ms());
+	iface_schedule_reply(ifc, log_now_ms(),
+			     IN6_IS_ADDR_UNSPECIFIED(&src->sin6_addr) ? NULL : &src->sin6_addr);
 }
 
 static void iface_on_readable(struct ra_sender *ra, struct ra_iface *ifc)

@@ -7,6 +7,7 @@ bridged to br0 and sends Router Solicitations. Needs root and iproute2; scapy
 
 import ipaddress
 import json
+import time
 import sys
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def test_advert_fields(lab, rackd_factory, tmp_path):
     mac, lladdrs = bridge_info(lab)
 
     assert first["hop_limit"] == 255
-    assert first["dst"] == "ff02::1"
+    # The client's kernel solicits at link-up, so the first one may be the unicast reply.
+    dst = ipaddress.IPv6Address(first["dst"])
+    assert dst == ipaddress.IPv6Address("ff02::1") or dst.is_link_local
     assert ipaddress.IPv6Address(first["src"]).is_link_local
     assert first["src"] in lladdrs
 
@@ -82,15 +85,25 @@ def test_advert_fields(lab, rackd_factory, tmp_path):
 def test_solicitations(lab, rackd_factory, tmp_path):
     """The probe sends two invalid solicitations and a valid one after the
     first advertisement. The interval is 30 min, so the next advertisement
-    within 20 s is the reply."""
+    within 20 s is the reply. The probe solicits from its link-local
+    address, so the reply is unicast to it (RFC 4861 §6.2.6)."""
     client = lab.add_client()
     rackd = start_advertising(lab, rackd_factory, tmp_path)
+    # While duplicate address detection runs the solicitation would come from
+    # ::, and the reply would be multicast instead.
+    deadline = time.monotonic() + 10
+    while "tentative" in client.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout:
+        assert time.monotonic() < deadline, "eth0 link-local address stayed tentative"
+        time.sleep(0.1)
     ads = capture(client, 2, solicit=True)
 
     assert bytes.fromhex(ads[1]["icmp"])[0] == 134
-    assert ads[1]["dst"] == "ff02::1"
+    # One of the initial unsolicited advertisements may arrive before the reply.
+    for ad in ads[1:]:
+        dst = ipaddress.IPv6Address(ad["dst"])
+        assert dst == ipaddress.IPv6Address("ff02::1") or dst.is_link_local
     rackd.wait_event(lambda e: e.get("subsystem") == "ra"
-                     and "solicited=yes" in e.get("message", ""))
+                     and "solicited=yes unicast=yes" in e.get("message", ""))
     rackd.wait_event(lambda e: e.get("subsystem") == "ra"
                      and e.get("message", "").startswith("solicitation from fe80:"))
     dropped = [e for e in rackd.events(subsystem="ra")
