@@ -4,13 +4,13 @@
 # Debian packages needed to build rackd and run the virtual rack.
 RACKD_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev
 libjansson-dev libsqlite3-dev libinih-dev libsodium-dev libcurl4-gnutls-dev
-libcmocka-dev"
+libcmocka-dev libseccomp-dev libgnutls28-dev libfreeipmi-dev"
 RACKD_RACK_PACKAGES="qemu-system-x86 ipxe ovmf busybox-static cpio gzip iproute2
-python3 kmod"
+python3 kmod openipmi ipmitool"
 # Extra packages for scripts/test: real clients and peers, and the sanitizer and
 # fuzzer runtimes of clang.
 RACKD_TEST_PACKAGES="clang libclang-rt-14-dev python3-pytest python3-dnspython
-python3-scapy udhcpc isc-dhcp-client tftp-hpa atftp curl tcpdump"
+python3-scapy udhcpc isc-dhcp-client tftp-hpa atftp curl tcpdump freeipmi-tools"
 
 # Installs the named Debian packages that are missing; runs apt-get update
 # first, once, and only when something is missing.
@@ -36,7 +36,8 @@ build_rackd() {
 	local dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "$@" >/dev/null || return 1
+		local log
+		log=$(meson setup "$dir" "$@" 2>&1) || { printf '%s\n' "$log" >&2; return 1; }
 	fi
 	ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }

@@ -11,21 +11,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/sandbox.h"
+#include "dns/dns-server.h"
 #include "server.h"
+#include "store/store.h"
+#include "token-cli.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: rackd --config PATH [--check-config]\n"
+		"       rackd --config PATH zone export ZONE\n"
+		"       rackd --config PATH token create --role ROLE --name NAME\n"
 		"\n"
 		"Runs the rackd services (DHCPv4, TFTP, HTTP netboot and API, router\n"
 		"advertisements) described by the configuration file.\n"
 		"\n"
 		"  -c, --config PATH   configuration file (INI), see docs/configuration.md\n"
 		"      --check-config  load and validate the configuration, then exit\n"
+		"  zone export ZONE    write a served DNS zone to stdout in RFC 1035\n"
+		"                      master-file form, then exit\n"
+		"  token create|list|delete  manage API tokens (rackd token --help)\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n");
 }
@@ -44,6 +54,60 @@ static void block_signals(sigset_t *set)
 	(void)sigaction(SIGPIPE, &ign, NULL);
 }
 
+/* Runs "zone export ZONE" against the store under data_dir; returns the exit status. */
+static int zone_command(const struct config *cfg, int argc, char **argv)
+{
+	char path[CONFIG_PATH_MAX + 16], err[CONFIG_ERROR_MAX];
+	struct store *st;
+	int r;
+
+	if (argc != 3 || strcmp(argv[0], "zone") != 0 || strcmp(argv[1], "export") != 0) {
+		fprintf(stderr, "rackd: unknown command: expected \"zone export ZONE\"\n");
+		usage(stderr);
+		return 2;
+	}
+	(void)snprintf(path, sizeof(path), "%s/rackd.db", cfg->data_dir);
+	r = store_open(path, &st);
+	if (r < 0) {
+		fprintf(stderr, "rackd: store %s could not be opened: %s\n", path, strerror(-r));
+		return 1;
+	}
+	r = dns_zone_export(cfg, st, argv[2], stdout, err, sizeof(err));
+	store_free(st);
+	if (r < 0) {
+		fprintf(stderr, "rackd: zone export failed: %s\n", err);
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Drops root and installs the system call filter, once every port is bound. */
+static int confine(const struct config *cfg)
+{
+	char err[256];
+	int r;
+
+	if (cfg->user[0]) {
+		r = sandbox_drop_privileges(cfg->user, cfg->data_dir, err, sizeof(err));
+		if (r < 0) {
+			log_error("rackd", "privilege drop to %s failed: %s", cfg->user, err);
+			return r;
+		}
+		log_notice("rackd", "privileges dropped to user %s", cfg->user);
+	} else if (geteuid() == 0) {
+		log_warning("rackd", "running as root: set [server] user to drop privileges after binding");
+	}
+	if (cfg->seccomp) {
+		r = sandbox_install_seccomp();
+		if (r < 0) {
+			log_error("rackd", "seccomp filter could not be installed: %s", strerror(-r));
+			return r;
+		}
+		log_notice("rackd", "seccomp filter installed");
+	}
+	return 0;
+}
+
 static int run(const struct config *cfg)
 {
 	struct server *srv;
@@ -55,7 +119,10 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return 1;
 	r = server_start(srv);
+	if (r == 0)
+		r = confine(cfg);
 	if (r < 0) {
+		server_stop(srv);
 		server_free(srv);
 		return 1;
 	}
@@ -91,7 +158,8 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERROR_MAX];
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+	/* "+" stops at the first subcommand word, which parses its own options. */
+	while ((opt = getopt_long(argc, argv, "+c:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -110,7 +178,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (config_path == NULL || optind != argc) {
+	if (optind < argc && strcmp(argv[optind], "token") == 0)
+		return token_command(config_path, argc - optind, argv + optind);
+	if (config_path == NULL || (optind != argc && strcmp(argv[optind], "zone") != 0)) {
 		fprintf(stderr, "rackd: %s\n", config_path == NULL ? "missing --config PATH"
 								   : "unexpected argument");
 		usage(stderr);
@@ -126,6 +196,8 @@ int main(int argc, char **argv)
 		printf("rackd: %s is valid\n", config_path);
 		return 0;
 	}
+	if (optind != argc)
+		return zone_command(&cfg, argc - optind, argv + optind);
 	log_setup(cfg.log_level, cfg.log_format);
 	if (sodium_init() < 0) {
 		log_error("rackd", "libsodium initialisation failed");

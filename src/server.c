@@ -12,7 +12,9 @@
 
 #include "core/log.h"
 #include "dhcp/dhcp-server.h"
+#include "dns/dns-server.h"
 #include "http/http.h"
+#include "inventory/lifecycle-service.h"
 #include "ra/ra.h"
 #include "store/store.h"
 #include "tftp/tftp-server.h"
@@ -24,6 +26,8 @@ struct server {
 	struct tftp_server *tftp;
 	struct ra_sender *ra;
 	struct http_server *http;
+	struct dns_server *dns;
+	struct lifecycle_service *lifecycle;
 };
 
 /* Writes the [subnet NAME] sections into the store; they win over API edits of the same name. */
@@ -83,17 +87,29 @@ static int create_services(struct server *srv)
 		log_error("rackd", "boot_dir %s cannot be opened: %s", cfg->boot_dir, strerror(-r));
 		return r;
 	}
+	r = lifecycle_service_new(cfg, srv->store, &srv->lifecycle);
+	if (r < 0)
+		return r;
+	http_server_set_lifecycle(srv->http, srv->lifecycle);
 	if (cfg->dhcp_enabled) {
 		r = dhcp_server_new(cfg, srv->store, &srv->dhcp);
 		if (r < 0) {
 			log_error("rackd", "dhcp server setup failed: %s", strerror(-r));
 			return r;
 		}
+		http_server_set_dhcp(srv->http, srv->dhcp);
 	}
 	if (cfg->tftp_enabled) {
 		r = tftp_server_new(cfg, &srv->tftp);
 		if (r < 0) {
 			log_error("rackd", "tftp server setup failed: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (cfg->dns_enabled) {
+		r = dns_server_new(cfg, srv->store, &srv->dns);
+		if (r < 0) {
+			log_error("rackd", "dns server setup failed: %s", strerror(-r));
 			return r;
 		}
 	}
@@ -133,11 +149,15 @@ int server_start(struct server *srv)
 {
 	int r;
 
-	r = http_server_start(srv->http);
+	r = lifecycle_service_start(srv->lifecycle);
+	if (r == 0)
+		r = http_server_start(srv->http);
 	if (r == 0 && srv->tftp)
 		r = tftp_server_start(srv->tftp);
 	if (r == 0 && srv->ra)
 		r = ra_sender_start(srv->ra);
+	if (r == 0 && srv->dns)
+		r = dns_server_start(srv->dns);
 	if (r == 0 && srv->dhcp)
 		r = dhcp_server_start(srv->dhcp);
 	if (r < 0)
@@ -147,6 +167,8 @@ int server_start(struct server *srv)
 
 void server_stop(struct server *srv)
 {
+	if (srv->dns)
+		dns_server_stop(srv->dns);
 	if (srv->dhcp)
 		dhcp_server_stop(srv->dhcp);
 	if (srv->ra)
@@ -155,6 +177,8 @@ void server_stop(struct server *srv)
 		tftp_server_stop(srv->tftp);
 	if (srv->http)
 		http_server_stop(srv->http);
+	if (srv->lifecycle)
+		lifecycle_service_stop(srv->lifecycle);
 }
 
 void server_free(struct server *srv)
@@ -164,7 +188,9 @@ void server_free(struct server *srv)
 	dhcp_server_free(srv->dhcp);
 	ra_sender_free(srv->ra);
 	tftp_server_free(srv->tftp);
+	dns_server_free(srv->dns);
 	http_server_free(srv->http);
+	lifecycle_service_free(srv->lifecycle);
 	store_free(srv->store);
 	free(srv);
 }

@@ -57,11 +57,15 @@ void config_init(struct config *cfg)
 	(void)snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "/var/lib/rackd/boot");
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->log_format = LOG_FORMAT_TEXT;
+	cfg->seccomp = true;
 
 	cfg->dhcp_enabled = true;
 	cfg->dhcp_port = 67;
 	cfg->dhcp_offer_hold = 60;
 	cfg->dhcp_decline_hold = 3600;
+	cfg->dhcp_max_leases_per_mac = 8;
+	cfg->dhcp_discover_rate_per_mac = 5;
+	cfg->dhcp_discover_rate_per_relay = 1000;
 
 	cfg->tftp_enabled = true;
 	cfg->tftp_address = 0;
@@ -74,6 +78,24 @@ void config_init(struct config *cfg)
 
 	cfg->ra_enabled = true;
 	cfg->ra_interval = 10;
+
+	cfg->dns_enabled = false;
+	cfg->dns_address = 0;
+	cfg->dns_port = 53;
+	cfg->dns_workers = 2;
+	cfg->dns_ttl = 300;
+	cfg->dns_negative_ttl = 60;
+
+	cfg->bmc_timeout = 5;
+	cfg->bmc_retries = 2;
+	cfg->bmc_max_sessions = 16;
+	cfg->bmc_ipmi_cipher_suite = 3;
+	cfg->bmc_redfish_session = true;
+	cfg->bmc_tls_verify = true;
+
+	cfg->lifecycle_commission_timeout = 1800;
+	cfg->lifecycle_deploy_timeout = 3600;
+	cfg->lifecycle_release_timeout = 3600;
 
 	(void)snprintf(cfg->boot_kernel, sizeof(cfg->boot_kernel), "linux/vmlinuz");
 	(void)snprintf(cfg->boot_initrd, sizeof(cfg->boot_initrd), "linux/initrd.img");
@@ -236,7 +258,12 @@ static bool parse_server(struct parse_state *ps, const char *key, const char *va
 				    value);
 		return true;
 	}
-	return unknown_key(ps, "server", key, "data_dir, boot_dir, log_level, log_format");
+	if (strcmp(key, "user") == 0)
+		return set_string(ps, cfg->user, sizeof(cfg->user), "server", key, value);
+	if (strcmp(key, "seccomp") == 0)
+		return set_bool(ps, &cfg->seccomp, "server", key, value);
+	return unknown_key(ps, "server", key,
+			   "data_dir, boot_dir, log_level, log_format, user, seccomp");
 }
 
 static bool parse_dhcp(struct parse_state *ps, const char *key, const char *value)
@@ -256,8 +283,16 @@ static bool parse_dhcp(struct parse_state *ps, const char *key, const char *valu
 		return set_u32(ps, &cfg->dhcp_offer_hold, 1, 3600, "dhcp", key, value);
 	if (strcmp(key, "decline_hold") == 0)
 		return set_u32(ps, &cfg->dhcp_decline_hold, 1, 604800, "dhcp", key, value);
+	if (strcmp(key, "max_leases_per_mac") == 0)
+		return set_u32(ps, &cfg->dhcp_max_leases_per_mac, 0, 65535, "dhcp", key, value);
+	if (strcmp(key, "discover_rate_per_mac") == 0)
+		return set_u32(ps, &cfg->dhcp_discover_rate_per_mac, 0, 1000000, "dhcp", key, value);
+	if (strcmp(key, "discover_rate_per_relay") == 0)
+		return set_u32(ps, &cfg->dhcp_discover_rate_per_relay, 0, 1000000, "dhcp", key,
+			       value);
 	return unknown_key(ps, "dhcp", key,
-			   "enabled, interfaces, server_address, port, offer_hold, decline_hold");
+			   "enabled, interfaces, server_address, port, offer_hold, decline_hold,"
+			   " max_leases_per_mac, discover_rate_per_mac, discover_rate_per_relay");
 }
 
 static bool parse_tftp(struct parse_state *ps, const char *key, const char *value)
@@ -295,7 +330,28 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 	}
 	if (strcmp(key, "max_connections") == 0)
 		return set_u32(ps, &cfg->http_max_connections, 1, 65535, "http", key, value);
-	return unknown_key(ps, "http", key, "listen, public_url, max_connections");
+	if (strcmp(key, "tls_listen") == 0)
+		return set_listen(ps, &cfg->http_tls_address, &cfg->http_tls_port, "http", key,
+				  value);
+	if (strcmp(key, "tls_cert") == 0)
+		return set_string(ps, cfg->http_tls_cert, sizeof(cfg->http_tls_cert), "http", key,
+				  value);
+	if (strcmp(key, "tls_key") == 0)
+		return set_string(ps, cfg->http_tls_key, sizeof(cfg->http_tls_key), "http", key,
+				  value);
+	if (strcmp(key, "plain") == 0) {
+		if (strcmp(value, "all") == 0)
+			cfg->http_plain_all = true;
+		else if (strcmp(value, "netboot") == 0)
+			cfg->http_plain_all = false;
+		else
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [http] plain: expected netboot or all",
+				    value);
+		return true;
+	}
+	return unknown_key(ps, "http", key,
+			   "listen, public_url, max_connections, tls_listen, tls_cert, tls_key, plain");
 }
 
 static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
@@ -329,7 +385,213 @@ static bool parse_boot(struct parse_state *ps, const char *key, const char *valu
 	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline");
 }
 
+/* A domain name: labels of letters, digits, '-' and '_', 1 to 63 bytes, optional final dot. */
+static bool valid_domain(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > 253 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_') ||
+		    ++label > 63)
+			return false;
+	}
+	return true;
+}
+
+/* Splits a list of domain names into list; each must pass valid_domain(). */
+static bool set_domains(struct parse_state *ps, char (*list)[STORE_DOMAIN_MAX], size_t *n,
+			const char *key, const char *value)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [dns] %s is too long", key);
+	memcpy(buf, value, strlen(value) + 1);
+	*n = 0;
+	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (!valid_domain(tok))
+			return fail(ps, ps->line,
+				    "invalid domain name \"%s\" in [dns] %s: expected labels of letters, digits and '-' separated by dots",
+				    tok, key);
+		if (*n == CONFIG_DNS_NAMES_MAX)
+			return fail(ps, ps->line, "too many names in [dns] %s: at most %d", key,
+				    CONFIG_DNS_NAMES_MAX);
+		memcpy(list[*n], tok, strlen(tok) + 1);
+		(*n)++;
+	}
+	if (*n == 0)
+		return fail(ps, ps->line, "empty value for [dns] %s: give at least one name", key);
+	return true;
+}
+
+/* Parses "ADDR" or "ADDR:PORT" items (port 53 by default) for [dns] notify. */
+static bool set_dns_notify(struct parse_state *ps, const char *value)
+{
+	struct config *cfg = ps->cfg;
+	char buf[512], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [dns] notify is too long");
+	memcpy(buf, value, strlen(value) + 1);
+	cfg->n_dns_notify = 0;
+	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		size_t i = cfg->n_dns_notify;
+
+		if (i == CONFIG_DNS_PEERS_MAX)
+			return fail(ps, ps->line, "too many addresses in [dns] notify: at most %d",
+				    CONFIG_DNS_PEERS_MAX);
+		cfg->dns_notify_port[i] = 53;
+		if (addr_parse_ipv4(tok, &cfg->dns_notify_address[i]) < 0 &&
+		    addr_parse_ipv4_port(tok, &cfg->dns_notify_address[i],
+					 &cfg->dns_notify_port[i]) < 0)
+			return fail(ps, ps->line,
+				    "invalid address \"%s\" in [dns] notify: expected IPv4 addresses with optional ports, such as 192.0.2.2 or 192.0.2.2:5353",
+				    tok);
+		cfg->n_dns_notify++;
+	}
+	return true;
+}
+
+/* Parses IPv4 addresses and prefixes for [dns] allow_transfer. */
+static bool set_dns_transfer(struct parse_state *ps, const char *value)
+{
+	struct config *cfg = ps->cfg;
+	char buf[512], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [dns] allow_transfer is too long");
+	memcpy(buf, value, strlen(value) + 1);
+	cfg->n_dns_transfer = 0;
+	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		size_t i = cfg->n_dns_transfer;
+
+		if (i == CONFIG_DNS_PEERS_MAX)
+			return fail(ps, ps->line,
+				    "too many entries in [dns] allow_transfer: at most %d",
+				    CONFIG_DNS_PEERS_MAX);
+		cfg->dns_transfer_prefix_len[i] = 32;
+		if (addr_parse_ipv4(tok, &cfg->dns_transfer_network[i]) < 0 &&
+		    addr_parse_prefix4(tok, &cfg->dns_transfer_network[i],
+				       &cfg->dns_transfer_prefix_len[i]) < 0)
+			return fail(ps, ps->line,
+				    "invalid entry \"%s\" in [dns] allow_transfer: expected IPv4 addresses or prefixes such as 192.0.2.2 or 192.0.2.0/24",
+				    tok);
+		cfg->n_dns_transfer++;
+	}
+	return true;
+}
+
+static bool parse_dns(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "enabled") == 0)
+		return set_bool(ps, &cfg->dns_enabled, "dns", key, value);
+	if (strcmp(key, "listen") == 0)
+		return set_listen(ps, &cfg->dns_address, &cfg->dns_port, "dns", key, value);
+	if (strcmp(key, "workers") == 0)
+		return set_u32(ps, &cfg->dns_workers, 1, 64, "dns", key, value);
+	if (strcmp(key, "domain") == 0) {
+		if (!valid_domain(value))
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [dns] domain: expected a domain name such as lab.example",
+				    value);
+		return set_string(ps, cfg->dns_domain, sizeof(cfg->dns_domain), "dns", key, value);
+	}
+	if (strcmp(key, "zones") == 0)
+		return set_domains(ps, cfg->dns_zones, &cfg->n_dns_zones, key, value);
+	if (strcmp(key, "ns") == 0)
+		return set_domains(ps, cfg->dns_ns, &cfg->n_dns_ns, key, value);
+	if (strcmp(key, "soa_contact") == 0) {
+		char copy[STORE_DOMAIN_MAX];
+		char *at = strchr(value, '@');
+
+		(void)snprintf(copy, sizeof(copy), "%s", at ? at + 1 : value);
+		if (!valid_domain(copy) || (at && at == value))
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [dns] soa_contact: expected a mailbox such as hostmaster@lab.example",
+				    value);
+		return set_string(ps, cfg->dns_soa_contact, sizeof(cfg->dns_soa_contact), "dns",
+				  key, value);
+	}
+	/* TTLs stay below 2^31 (RFC 2181 §8). */
+	if (strcmp(key, "ttl") == 0)
+		return set_u32(ps, &cfg->dns_ttl, 0, 2147483647, "dns", key, value);
+	if (strcmp(key, "negative_ttl") == 0)
+		return set_u32(ps, &cfg->dns_negative_ttl, 0, 86400, "dns", key, value);
+	if (strcmp(key, "notify") == 0)
+		return set_dns_notify(ps, value);
+	if (strcmp(key, "allow_transfer") == 0)
+		return set_dns_transfer(ps, value);
+	return unknown_key(ps, "dns", key,
+			   "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, notify, allow_transfer");
+}
+
 /* Parses "A B", "dynamic A B" or "reserved A B". */
+static bool parse_bmc(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "key_file") == 0)
+		return set_string(ps, cfg->bmc_key_file, sizeof(cfg->bmc_key_file), "bmc", key, value);
+	if (strcmp(key, "timeout") == 0)
+		return set_u32(ps, &cfg->bmc_timeout, 1, 300, "bmc", key, value);
+	if (strcmp(key, "retries") == 0)
+		return set_u32(ps, &cfg->bmc_retries, 0, 10, "bmc", key, value);
+	if (strcmp(key, "max_sessions") == 0)
+		return set_u32(ps, &cfg->bmc_max_sessions, 1, 1024, "bmc", key, value);
+	if (strcmp(key, "ipmi_cipher_suite") == 0)
+		return set_u32(ps, &cfg->bmc_ipmi_cipher_suite, 0, 17, "bmc", key, value);
+	if (strcmp(key, "redfish_session") == 0)
+		return set_bool(ps, &cfg->bmc_redfish_session, "bmc", key, value);
+	if (strcmp(key, "tls_verify") == 0)
+		return set_bool(ps, &cfg->bmc_tls_verify, "bmc", key, value);
+	if (strcmp(key, "qmp_dir") == 0) {
+		if (value[0] != '/')
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [bmc] qmp_dir: expected an absolute directory",
+				    value);
+		return set_string(ps, cfg->bmc_qmp_dir, sizeof(cfg->bmc_qmp_dir), "bmc", key, value);
+	}
+	return unknown_key(ps, "bmc", key,
+			   "key_file, timeout, retries, max_sessions, ipmi_cipher_suite, redfish_session, tls_verify, qmp_dir");
+}
+
+static bool parse_lifecycle(struct parse_state *ps, const char *key, const char *value)
+{
+	struct config *cfg = ps->cfg;
+
+	if (strcmp(key, "commission_timeout") == 0)
+		return set_u32(ps, &cfg->lifecycle_commission_timeout, 0, 604800, "lifecycle", key,
+			       value);
+	if (strcmp(key, "deploy_timeout") == 0)
+		return set_u32(ps, &cfg->lifecycle_deploy_timeout, 0, 604800, "lifecycle", key, value);
+	if (strcmp(key, "release_timeout") == 0)
+		return set_u32(ps, &cfg->lifecycle_release_timeout, 0, 604800, "lifecycle", key,
+			       value);
+	if (strcmp(key, "image_dir") == 0) {
+		if (value[0] != '/')
+			return fail(ps, ps->line,
+				    "invalid value \"%s\" for [lifecycle] image_dir: expected an absolute directory",
+				    value);
+		return set_string(ps, cfg->lifecycle_image_dir, sizeof(cfg->lifecycle_image_dir),
+				  "lifecycle", key, value);
+	}
+	return unknown_key(ps, "lifecycle", key,
+			   "commission_timeout, deploy_timeout, release_timeout, image_dir");
+}
+
 static bool parse_range(struct parse_state *ps, struct config_subnet *cs, const char *value)
 {
 	char buf[128], *words[4], *save = NULL;
@@ -500,11 +762,17 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 		return parse_ra(ps, key, value);
 	if (strcmp(section, "boot") == 0)
 		return parse_boot(ps, key, value);
+	if (strcmp(section, "dns") == 0)
+		return parse_dns(ps, key, value);
+	if (strcmp(section, "bmc") == 0)
+		return parse_bmc(ps, key, value);
+	if (strcmp(section, "lifecycle") == 0)
+		return parse_lifecycle(ps, key, value);
 	if (section[0] == '\0')
-		return fail(ps, ps->line, "key \"%s\" outside any section: put it under [server], [dhcp], [tftp], [http], [ra], [boot] or [subnet NAME]",
+		return fail(ps, ps->line, "key \"%s\" outside any section: put it under [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] or [subnet NAME]",
 			    key);
 	return fail(ps, ps->line,
-		    "unknown section [%s]: allowed are [server], [dhcp], [tftp], [http], [ra], [boot] and [subnet NAME]",
+		    "unknown section [%s]: allowed are [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] and [subnet NAME]",
 		    section);
 }
 
@@ -601,6 +869,24 @@ static int finish(struct parse_state *ps, int r)
 	}
 	if (cfg->n_ra_interfaces == 0)
 		cfg->ra_enabled = false;
+	if (cfg->dns_enabled && cfg->n_dns_ns == 0)
+		return fail(ps, ps->line,
+			    "[dns] is enabled but has no ns: set ns = NAME (the server's own name, the SOA MNAME)"),
+		       -EINVAL;
+	if (cfg->dns_soa_contact[0] == '\0' && cfg->n_dns_ns > 0) {
+		const char *parent = strchr(cfg->dns_ns[0], '.');
+
+		(void)snprintf(cfg->dns_soa_contact, sizeof(cfg->dns_soa_contact), "hostmaster.%.240s",
+			       cfg->dns_domain[0] ? cfg->dns_domain : parent ? parent + 1 : "invalid");
+	}
+	if (cfg->http_tls_port != 0 && (cfg->http_tls_cert[0] == '\0' || cfg->http_tls_key[0] == '\0'))
+		return fail(ps, ps->line,
+			    "[http] tls_listen is set but tls_cert or tls_key is missing: give both PEM files"),
+		       -EINVAL;
+	if (cfg->http_tls_port == 0 && (cfg->http_tls_cert[0] != '\0' || cfg->http_tls_key[0] != '\0'))
+		return fail(ps, ps->line,
+			    "[http] tls_cert and tls_key need tls_listen: set the HTTPS address and port"),
+		       -EINVAL;
 	if (cfg->http_public_url[0] == '\0') {
 		char ip[ADDR_IPV4_STRLEN];
 

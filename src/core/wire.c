@@ -195,6 +195,13 @@ void wire_patch_u16(struct wire_writer *w, size_t offset, uint16_t v)
 	w->start[offset + 1] = (uint8_t)v;
 }
 
+void wire_writer_truncate(struct wire_writer *w, size_t len)
+{
+	if (len <= (size_t)(w->pos - w->start))
+		w->pos = w->start + len;
+	w->error = 0;
+}
+
 size_t wire_writer_len(const struct wire_writer *w)
 {
 	return (size_t)(w->pos - w->start);

@@ -60,6 +60,12 @@ void wire_write_zeros(struct wire_writer *w, size_t n);
 void wire_patch_u8(struct wire_writer *w, size_t offset, uint8_t v);
 void wire_patch_u16(struct wire_writer *w, size_t offset, uint16_t v);
 
+/*
+ * Cuts the written bytes back to len (no-op when len is beyond them) and
+ * clears the sticky error, so a caller can undo a record that did not fit.
+ */
+void wire_writer_truncate(struct wire_writer *w, size_t len);
+
 size_t wire_writer_len(const struct wire_writer *w);
 size_t wire_writer_room(const struct wire_writer *w);
 int wire_writer_error(const struct wire_writer *w);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dhcp-lease -- the DHCP server's in-memory view of subnets, ranges and
- * leases, and the allocation policy on top of it. Loaded from the store,
- * written through to it before a lease is acknowledged. Offers live only in
- * memory. Not thread-safe: one DHCP thread owns a table. Does not log.
+ * dhcp-lease -- the DHCP server's in-memory view of subnets, ranges,
+ * reservations and leases, and the allocation policy on top of it. Loaded
+ * from the store; changes are grouped in batches whose lease rows are
+ * written in one store transaction before any of them is acknowledged.
+ * Offers live only in memory. Not thread-safe: one DHCP thread owns a
+ * table. Does not log.
  */
 #pragma once
 
@@ -21,6 +23,8 @@ struct dhcp_leases;
 #define DHCP_LEASE_TIME_DEFAULT 3600u
 /* Addresses of rackd itself, never handed out. */
 #define DHCP_LEASES_EXCLUDED_MAX 32
+/* Store rows one batch may hold; a change beyond it fails with -ENOBUFS. */
+#define DHCP_LEASES_BATCH_MAX 4096
 
 /* Both clocks, in seconds: monotonic for expiry in memory, Unix time for the store. */
 struct dhcp_clock {
@@ -64,10 +68,39 @@ int dhcp_leases_new(struct store *st, uint32_t offer_hold, uint32_t decline_hold
 void dhcp_leases_free(struct dhcp_leases *t);
 
 /*
- * Reloads subnets, ranges and leases when store_config_generation() moved
- * since the last load; offers still held survive when their address is still
- * in a pool. Returns 1 after a reload, 0 when nothing changed, or the
- * store's error (the old view is kept). Call once per packet.
+ * Caps the offers and leases one MAC (chaddr) may hold at once, across all
+ * subnets and client ids; 0 (the default) means no cap. An offer or request
+ * beyond it fails with -EDQUOT. A MAC's own reservation is exempt.
+ */
+void dhcp_leases_set_max_per_mac(struct dhcp_leases *t, uint32_t max);
+
+/*
+ * Opens a batch. Until dhcp_leases_commit(), offers, requests, releases,
+ * declines and forgotten offers change the view at once, and the store rows
+ * of requests, releases and declines wait in the batch. Without an open
+ * batch each of those calls is a batch of its own: its row is durable when
+ * it returns 0. -EBUSY when a batch is open already.
+ */
+int dhcp_leases_begin(struct dhcp_leases *t);
+
+/*
+ * Writes the batch's rows in one store transaction (one disk flush) and
+ * closes the batch. When that write fails, every entry goes back to its
+ * value at dhcp_leases_begin(), except quarantines from declines, and the
+ * store's error is returned: nothing of the batch may be acknowledged then.
+ * Returns 0 with no batch open, or with no rows to write.
+ */
+int dhcp_leases_commit(struct dhcp_leases *t);
+
+/* Rows waiting in the open batch, 0 when none is open. */
+size_t dhcp_leases_batch_rows(const struct dhcp_leases *t);
+
+/*
+ * Reloads subnets, ranges, reservations and leases when
+ * store_config_generation() moved since the last load; offers still held
+ * survive when their address is still in a pool. Returns 1 after a reload,
+ * 0 when nothing changed, -EBUSY while a batch is open, or the store's error
+ * (the old view is kept). Call before each batch.
  */
 int dhcp_leases_sync(struct dhcp_leases *t, const struct dhcp_clock *now);
 
@@ -83,16 +116,22 @@ int dhcp_leases_exclude(struct dhcp_leases *t, uint32_t addr);
 struct dhcp_subnet *dhcp_leases_find_subnet(struct dhcp_leases *t, const char *ifname,
                                             uint32_t iface_addr, uint32_t giaddr, uint32_t hint);
 
-/* True when addr may be leased in subnet: in a dynamic range, not reserved or excluded. */
+/*
+ * True when addr may be leased in subnet to a client without a reservation:
+ * in a dynamic range, in no reserved range, not a static or sticky address
+ * of ip_addresses, not excluded.
+ */
 bool dhcp_leases_is_allocatable(const struct dhcp_leases *t, const struct dhcp_subnet *subnet,
                                 uint32_t addr);
 
 /*
- * Picks the address to offer: the client's current or previous address in
- * the subnet, else the requested one (option 50) when free, else a
- * never-used address, else the one unused for longest. Holds it for the
- * client for offer_hold seconds in memory. requested may be 0. Returns 0,
- * -ENOSPC when the pool is exhausted, -ENOMEM.
+ * Picks the address to offer: the address reserved for mac in the subnet
+ * unless another client holds it, else the client's current or previous
+ * address in the subnet, else the requested one (option 50) when free, else
+ * a never-used address, else the one unused for longest. Reserved addresses
+ * go to no other MAC. Holds it for the client for offer_hold seconds in
+ * memory. requested may be 0. Returns 0, -ENOSPC when the pool is
+ * exhausted, -EDQUOT when mac is at its cap, -ENOMEM, -ENOBUFS.
  */
 int dhcp_leases_offer(struct dhcp_leases *t, struct dhcp_subnet *subnet,
                       const struct dhcp_client_id *client, const uint8_t mac[ADDR_MAC_LEN],
@@ -107,15 +146,18 @@ enum dhcp_request_kind {
 };
 
 /*
- * Binds address to the client for the subnet's lease time and writes the
- * lease to the store before returning 0 (durable before the ACK). The
- * client's other lease rows in the subnet are dropped, as the store does. hostname may
- * be NULL. Returns:
+ * Binds address to the client for the subnet's lease time and queues its
+ * row in the batch; without an open batch, writes it to the store before
+ * returning 0 (durable before the ACK). The client's other lease rows in
+ * the subnet are dropped, as the store does. hostname may be NULL. Returns:
  *   -EADDRNOTAVAIL  address not in the subnet's pool (NAK)
+ *   -EACCES         address reserved for another MAC (NAK)
  *   -EADDRINUSE     address bound or offered to another client, quarantined,
- *                   or not the address this client has (NAK)
+ *                   not the address this client has, or not the address
+ *                   reserved for it (NAK)
  *   -ENOENT         INIT-REBOOT from a client with no record (stay silent)
- *   -ENOMEM, or the store's error (no ACK)
+ *   -EDQUOT         mac is at its cap of leases (stay silent)
+ *   -ENOMEM, -ENOBUFS, or the store's error (no ACK)
  * *ret_expires (Unix time) is written only on success; it may be NULL.
  */
 int dhcp_leases_request(struct dhcp_leases *t, struct dhcp_subnet *subnet,
@@ -125,17 +167,17 @@ int dhcp_leases_request(struct dhcp_leases *t, struct dhcp_subnet *subnet,
 
 /*
  * Frees the client's lease on address (state released, kept as the client's
- * preferred address). -ENOENT when the client holds no such lease, or the
- * store's error.
+ * preferred address) and queues its row. -ENOENT when the client holds no
+ * such lease, -ENOMEM, -ENOBUFS, or the store's error.
  */
 int dhcp_leases_release(struct dhcp_leases *t, const struct dhcp_client_id *client,
                         uint32_t address, const struct dhcp_clock *now);
 
 /*
  * Quarantines address for decline_hold seconds because the client found it
- * in use (RFC 2131 §4.3.3). -ENOENT when the client holds no lease or offer
- * for it. On a store error the quarantine still applies in memory and the
- * error is returned.
+ * in use (RFC 2131 §4.3.3) and queues its row. -ENOENT when the client
+ * holds no lease or offer for it. On a store error the quarantine still
+ * applies in memory and the error is returned.
  */
 int dhcp_leases_decline(struct dhcp_leases *t, const struct dhcp_client_id *client,
                         uint32_t address, const struct dhcp_clock *now);

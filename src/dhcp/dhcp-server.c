@@ -3,6 +3,12 @@
  * dhcp-server -- sockets, the server thread, one handler per message type
  * and the reply destination rules of RFC 2131 §4.1. All protocol state
  * belongs to the server thread, and other threads read only the counters.
+ *
+ * Messages are handled in batches (group commit): one recvmmsg() reads up
+ * to BATCH_MAX datagrams, every message is decided and its reply built,
+ * the lease rows of the whole batch reach the store in one transaction,
+ * and only then does one sendmmsg() send the replies. When that write
+ * fails, no reply of the batch is sent and the lease table is rolled back.
  */
 #include "dhcp/dhcp-server.h"
 
@@ -27,12 +33,24 @@
 #include "core/log.h"
 #include "dhcp/dhcp-boot.h"
 #include "dhcp/dhcp-lease.h"
+#include "dhcp/dhcp-limit.h"
 #include "dhcp/dhcp-wire.h"
 #include "store/store.h"
 
 #define SUBSYSTEM "dhcp"
-/* Datagrams read from one socket per poll wake-up, so one busy interface cannot starve others. */
-#define RECV_BURST 64
+/*
+ * Datagrams read from one socket per batch, which is also the most replies
+ * one lease write holds back. Each batch is one socket's, so one busy
+ * interface cannot starve others.
+ */
+#define BATCH_MAX 64
+/* Receive buffer asked for, so datagrams arriving during a disk flush wait instead of dropping. */
+#define RCVBUF_BYTES (8 << 20)
+/* Token buckets of the DISCOVER rate limits: sets of DHCP_RATE_WAYS buckets. */
+#define RATE_SETS_MAC	4096
+#define RATE_SETS_RELAY 128
+/* A rate limit allows bursts of this many seconds' worth of DISCOVERs. */
+#define RATE_BURST_SECONDS 4
 
 struct dhcp_iface {
 	char name[IFNAMSIZ];
@@ -43,7 +61,43 @@ struct dhcp_iface {
 
 struct counters {
 	_Atomic uint64_t received, malformed, dropped, discovers, offers, requests, acks, naks,
-	        releases, declines, informs, pool_exhausted;
+	        releases, declines, informs, pool_exhausted, rate_limited_mac, rate_limited_relay,
+	        mac_lease_limit, reserved_refused, store_errors, batches, batch_rows, send_errors,
+	        leases;
+};
+
+/*
+ * Ancillary data room for one IP_PKTINFO message, which needs
+ * CMSG_SPACE(sizeof(struct in_pktinfo)): 32 bytes on 64-bit Linux. The
+ * size_t member gives the alignment of struct cmsghdr, whose flexible
+ * array would make the union a variable-sized member of struct dhcp_slot.
+ */
+union pktinfo_control {
+	char buf[64];
+	size_t align;
+};
+
+/* One datagram of a batch: what came in, and the reply waiting for the batch's commit. */
+struct dhcp_slot {
+	uint8_t rx[DHCP_PACKET_MAX + 1];
+	struct sockaddr_in peer;
+	union pktinfo_control rx_control;
+	struct iovec rx_iov;
+	bool queued;  /* a reply waits in tx */
+	bool ack;     /* the reply is the ACK of a lease in this batch's write */
+	bool fallback; /* when the unicast fails, broadcast it instead */
+	enum dhcp_message_type reply_type;
+	uint32_t address; /* yiaddr of the reply */
+	size_t tx_len;
+	uint8_t tx[DHCP_REPLY_MAX];
+	struct sockaddr_in dst;
+	union pktinfo_control tx_control;
+	struct iovec tx_iov;
+	/* Log fields of the request, for lines written after the commit. */
+	struct dhcp_iface *iface;
+	char mac[ADDR_MAC_STRLEN];
+	char xid[11];
+	char hostname[STORE_HOSTNAME_MAX];
 };
 
 struct dhcp_server {
@@ -59,9 +113,14 @@ struct dhcp_server {
 	struct log_ratelimit rl_malformed;
 	struct log_ratelimit rl_exhausted;
 	struct log_ratelimit rl_other;
-	/* Scratch owned by the server thread, reused for every packet. */
-	uint8_t rx[DHCP_PACKET_MAX + 1];
-	uint8_t tx[DHCP_REPLY_MAX];
+	struct log_ratelimit rl_limits;
+	struct log_ratelimit rl_store;
+	struct dhcp_rate_table *rate_mac;
+	struct dhcp_rate_table *rate_relay;
+	/* Scratch owned by the server thread, reused for every batch. */
+	struct dhcp_slot *slots; /* BATCH_MAX of them */
+	struct mmsghdr rx_mm[BATCH_MAX];
+	struct mmsghdr tx_mm[BATCH_MAX];
 	struct dhcp_message msg;
 	struct dhcp_reply reply;
 };
@@ -69,6 +128,7 @@ struct dhcp_server {
 /* One received message and what the handlers learn about it. */
 struct dhcp_txn {
 	struct dhcp_iface *iface;
+	struct dhcp_slot *slot;
 	const struct dhcp_message *msg;
 	enum dhcp_message_type type;
 	struct sockaddr_in peer;
@@ -155,37 +215,42 @@ static uint32_t server_id_for(struct dhcp_server *srv, struct dhcp_iface *iface)
 	return iface->address;
 }
 
-/* Sends buf to addr:port out of iface, with the interface address as source when known. */
-static int send_to(struct dhcp_iface *iface, const uint8_t *buf, size_t len, uint32_t addr,
-                   uint16_t port)
+/* Fills mh to send iov to dst out of iface, with the interface address as source when known. */
+static void fill_send(struct msghdr *mh, struct dhcp_iface *iface, struct sockaddr_in *dst,
+                      struct iovec *iov, union pktinfo_control *control)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct cmsghdr align;
-	} control;
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
-	struct msghdr mh = { 0 };
 	struct in_pktinfo *pi;
 	struct cmsghdr *cm;
 
-	dst.sin_addr.s_addr = htonl(addr);
-	dst.sin_port = htons(port);
-	memset(&control, 0, sizeof(control));
-	mh.msg_name = &dst;
-	mh.msg_namelen = sizeof(dst);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = control.buf;
-	mh.msg_controllen = sizeof(control.buf);
-	cm = CMSG_FIRSTHDR(&mh);
+	memset(mh, 0, sizeof(*mh));
+	memset(control, 0, sizeof(*control));
+	mh->msg_name = dst;
+	mh->msg_namelen = sizeof(*dst);
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	mh->msg_control = control->buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+	cm = CMSG_FIRSTHDR(mh);
 	cm->cmsg_level = IPPROTO_IP;
 	cm->cmsg_type = IP_PKTINFO;
 	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
 	pi = (struct in_pktinfo *)(void *)CMSG_DATA(cm);
 	pi->ipi_ifindex = (int)iface->ifindex;
 	pi->ipi_spec_dst.s_addr = htonl(iface->address);
-	if (sendmsg(iface->fd, &mh, 0) < 0)
+}
+
+/* Sends the slot's reply to the broadcast address at once, after its unicast failed. */
+static int send_broadcast(struct dhcp_server *srv, struct dhcp_slot *slot)
+{
+	union pktinfo_control control;
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct iovec iov = { .iov_base = slot->tx, .iov_len = slot->tx_len };
+	struct msghdr mh;
+
+	dst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	dst.sin_port = htons((uint16_t)(srv->cfg->dhcp_port + 1));
+	fill_send(&mh, slot->iface, &dst, &iov, &control);
+	if (sendmsg(slot->iface->fd, &mh, 0) < 0)
 		return -errno;
 	return 0;
 }
@@ -211,53 +276,68 @@ static int set_arp_entry(struct dhcp_iface *iface, uint32_t yiaddr, const uint8_
 	return 0;
 }
 
-/* Chooses the destination of a reply by RFC 2131 §4.1 and sends it. */
-static int send_reply(struct dhcp_server *srv, struct dhcp_txn *tx, const struct dhcp_reply *reply,
-                      size_t len)
+static void set_destination(struct dhcp_slot *slot, uint32_t addr, uint16_t port)
+{
+	memset(&slot->dst, 0, sizeof(slot->dst));
+	slot->dst.sin_family = AF_INET;
+	slot->dst.sin_addr.s_addr = htonl(addr);
+	slot->dst.sin_port = htons(port);
+}
+
+/* Chooses the destination of a reply by RFC 2131 §4.1. */
+static void route_reply(struct dhcp_server *srv, struct dhcp_txn *tx, const struct dhcp_reply *reply)
 {
 	uint16_t server_port = (uint16_t)srv->cfg->dhcp_port;
 	uint16_t client_port = (uint16_t)(server_port + 1);
 	const struct dhcp_message *msg = tx->msg;
+	struct dhcp_slot *slot = tx->slot;
 
+	slot->fallback = false;
 	if (msg->giaddr != 0)
-		return send_to(tx->iface, srv->tx, len, msg->giaddr, server_port);
-	if (tx->reply_type == DHCP_NAK)
-		return send_to(tx->iface, srv->tx, len, INADDR_BROADCAST, client_port);
-	if (msg->ciaddr != 0)
-		return send_to(tx->iface, srv->tx, len, msg->ciaddr, client_port);
-	if ((msg->flags & DHCP_FLAG_BROADCAST) || reply->yiaddr == 0)
-		return send_to(tx->iface, srv->tx, len, INADDR_BROADCAST, client_port);
-	if (set_arp_entry(tx->iface, reply->yiaddr, msg->chaddr) == 0 &&
-	    send_to(tx->iface, srv->tx, len, reply->yiaddr, client_port) == 0)
-		return 0;
-	/* Without the neighbour entry a unicast would wait for an ARP reply that never comes. */
-	return send_to(tx->iface, srv->tx, len, INADDR_BROADCAST, client_port);
+		set_destination(slot, msg->giaddr, server_port);
+	else if (tx->reply_type == DHCP_NAK)
+		set_destination(slot, INADDR_BROADCAST, client_port);
+	else if (msg->ciaddr != 0)
+		set_destination(slot, msg->ciaddr, client_port);
+	else if ((msg->flags & DHCP_FLAG_BROADCAST) || reply->yiaddr == 0)
+		set_destination(slot, INADDR_BROADCAST, client_port);
+	else if (set_arp_entry(tx->iface, reply->yiaddr, msg->chaddr) == 0) {
+		set_destination(slot, reply->yiaddr, client_port);
+		/* A unicast that fails goes out as a broadcast, which every client can receive. */
+		slot->fallback = true;
+	} else {
+		/* Without the neighbour entry a unicast would wait for an ARP reply that never comes. */
+		set_destination(slot, INADDR_BROADCAST, client_port);
+	}
 }
 
-/* Builds srv->reply into srv->tx and sends it, logging a failure (rate-limited). */
+/*
+ * Builds srv->reply into the transaction's slot and queues it for the end
+ * of the batch, logging a failure (rate-limited).
+ */
 static int finish_reply(struct dhcp_server *srv, struct dhcp_txn *tx)
 {
+	struct dhcp_slot *slot = tx->slot;
 	const uint8_t *prl = NULL;
 	size_t prl_len = 0;
-	int len, ret;
+	int len;
 
 	(void)dhcp_message_get(tx->msg, DHCP_OPT_PARAMETER_LIST, &prl, &prl_len);
 	len = dhcp_reply_build(&srv->reply, prl, prl_len, dhcp_message_reply_limit(tx->msg),
-	                       srv->tx, sizeof(srv->tx));
+	                       slot->tx, sizeof(slot->tx));
 	if (len < 0) {
-		ret = len;
 		if (log_ratelimit_allow(&srv->rl_other))
 			log_event(LOG_LEVEL_WARNING, tx, tx->type, 0,
 			          "reply to %s not sent: building it failed: %s", tx->mac,
-			          strerror(-ret));
-		return ret;
+			          strerror(-len));
+		return len;
 	}
-	ret = send_reply(srv, tx, &srv->reply, (size_t)len);
-	if (ret < 0 && log_ratelimit_allow(&srv->rl_other))
-		log_event(LOG_LEVEL_WARNING, tx, tx->type, srv->reply.yiaddr,
-		          "sendmsg() of reply to %s on %s failed: %s", tx->mac, tx->iface->name,
-		          strerror(-ret));
-	return ret;
+	slot->tx_len = (size_t)len;
+	slot->reply_type = tx->reply_type;
+	slot->address = srv->reply.yiaddr;
+	route_reply(srv, tx, &srv->reply);
+	slot->queued = true;
+	return 0;
 }
 
 /* Options 1, 3, 6, 15 and, with a lease, 51, 58 and 59 (T1 = 1/2, T2 = 7/8 of it). */
@@ -380,7 +460,6 @@ static void send_nak(struct dhcp_server *srv, struct dhcp_txn *tx, uint32_t addr
 	dhcp_reply_add_string(&srv->reply, DHCP_OPT_MESSAGE, reason);
 	/* RFC 2131 §4.1: a relayed NAK has the broadcast bit set; a direct one is broadcast. */
 	srv->reply.flags = tx->msg->giaddr ? DHCP_FLAG_BROADCAST : tx->msg->flags;
-	COUNT(srv, naks);
 	log_event(LOG_LEVEL_INFO, tx, DHCP_NAK, address, "nak %s to %s: %s", ip_text(address, a),
 	          tx->mac, reason);
 	(void)finish_reply(srv, tx);
@@ -402,6 +481,58 @@ static void drop_no_subnet(struct dhcp_server *srv, struct dhcp_txn *tx)
 		          tx->msg->giaddr ? " for this relay" : "");
 }
 
+/* The 48 bits of a MAC as a rate table key. */
+static uint64_t mac_key(const uint8_t mac[ADDR_MAC_LEN])
+{
+	uint64_t key = 0;
+
+	for (size_t i = 0; i < ADDR_MAC_LEN; i++)
+		key = key << 8 | mac[i];
+	return key;
+}
+
+/*
+ * Applies the DISCOVER rate limits: per MAC first, so one noisy client
+ * does not use up its relay's tokens, then per relay (giaddr), or per
+ * interface for clients on the link. True when the DISCOVER may go on.
+ */
+static bool discover_allowed(struct dhcp_server *srv, struct dhcp_txn *tx)
+{
+	uint64_t now_ms = log_now_ms();
+	uint64_t relay_key = tx->msg->giaddr ? tx->msg->giaddr : (1ull << 32) | tx->iface->ifindex;
+	char a[ADDR_IPV4_STRLEN];
+
+	if (!dhcp_rate_allow(srv->rate_mac, mac_key(tx->msg->chaddr), now_ms)) {
+		COUNT(srv, rate_limited_mac);
+		if (log_ratelimit_allow(&srv->rl_limits))
+			log_event(LOG_LEVEL_WARNING, tx, DHCP_DISCOVER, 0,
+			          "discover from %s dropped: over %u per second for one MAC", tx->mac,
+			          srv->cfg->dhcp_discover_rate_per_mac);
+		return false;
+	}
+	if (!dhcp_rate_allow(srv->rate_relay, relay_key, now_ms)) {
+		COUNT(srv, rate_limited_relay);
+		if (log_ratelimit_allow(&srv->rl_limits))
+			log_event(LOG_LEVEL_WARNING, tx, DHCP_DISCOVER, 0,
+			          "discover from %s dropped: over %u per second %s %s", tx->mac,
+			          srv->cfg->dhcp_discover_rate_per_relay,
+			          tx->msg->giaddr ? "through relay" : "on",
+			          tx->msg->giaddr ? ip_text(tx->msg->giaddr, a) : tx->iface->name);
+		return false;
+	}
+	return true;
+}
+
+static void drop_mac_limit(struct dhcp_server *srv, struct dhcp_txn *tx,
+                           enum dhcp_message_type type, uint32_t address)
+{
+	COUNT(srv, mac_lease_limit);
+	if (log_ratelimit_allow(&srv->rl_limits))
+		log_event(LOG_LEVEL_WARNING, tx, type, address,
+		          "%s from %s dropped: the MAC holds %u offers or leases already",
+		          dhcp_message_type_name(type), tx->mac, srv->cfg->dhcp_max_leases_per_mac);
+}
+
 static void handle_discover(struct dhcp_server *srv, struct dhcp_txn *tx)
 {
 	uint32_t requested = 0, address;
@@ -410,6 +541,8 @@ static void handle_discover(struct dhcp_server *srv, struct dhcp_txn *tx)
 	int ret;
 
 	COUNT(srv, discovers);
+	if (!discover_allowed(srv, tx))
+		return;
 	(void)dhcp_message_get_addr(tx->msg, DHCP_OPT_REQUESTED_ADDRESS, &requested);
 	log_event(LOG_LEVEL_INFO, tx, DHCP_DISCOVER, requested, "discover from %s", tx->mac);
 	subnet = find_subnet(srv, tx, 0);
@@ -427,6 +560,10 @@ static void handle_discover(struct dhcp_server *srv, struct dhcp_txn *tx)
 			          subnet->subnet.name);
 		return;
 	}
+	if (ret == -EDQUOT) {
+		drop_mac_limit(srv, tx, DHCP_DISCOVER, 0);
+		return;
+	}
 	if (ret < 0) {
 		COUNT(srv, dropped);
 		if (log_ratelimit_allow(&srv->rl_other))
@@ -434,7 +571,6 @@ static void handle_discover(struct dhcp_server *srv, struct dhcp_txn *tx)
 			          tx->mac, strerror(-ret));
 		return;
 	}
-	COUNT(srv, offers);
 	log_event(LOG_LEVEL_INFO, tx, DHCP_OFFER, address, "offer %s to %s", ip_text(address, a),
 	          tx->mac);
 	(void)send_lease_reply(srv, tx, subnet, DHCP_OFFER, address);
@@ -488,12 +624,17 @@ static void nak_request(struct dhcp_server *srv, struct dhcp_txn *tx,
 {
 	const struct store_subnet *s = &subnet->subnet;
 
-	if (reason == -EADDRINUSE)
+	if (reason == -EADDRINUSE) {
 		send_nak(srv, tx, address, "address not available to this client");
-	else if (!addr_in_prefix4(address, s->network, s->prefix_len))
+	} else if (reason == -EACCES) {
+		COUNT(srv, reserved_refused);
+		send_nak(srv, tx, address, "address is reserved for another client");
+	}
+	else if (!addr_in_prefix4(address, s->network, s->prefix_len)) {
 		send_nak(srv, tx, address, "address is not in this client's subnet");
-	else
+	} else {
 		send_nak(srv, tx, address, "address is not in a dynamic range");
+	}
 }
 
 static void handle_request(struct dhcp_server *srv, struct dhcp_txn *tx)
@@ -536,11 +677,13 @@ static void handle_request(struct dhcp_server *srv, struct dhcp_txn *tx)
 	                          tx->hostname[0] ? tx->hostname : NULL, address, kind, &tx->now,
 	                          NULL);
 	if (ret == 0) {
-		COUNT(srv, acks);
-		log_event(LOG_LEVEL_INFO, tx, DHCP_ACK, address, "ack %s to %s", a, tx->mac);
-		(void)send_lease_reply(srv, tx, subnet, DHCP_ACK, address);
-	} else if (ret == -EADDRNOTAVAIL || ret == -EADDRINUSE) {
+		/* Logged and counted once the batch's write has succeeded. */
+		if (send_lease_reply(srv, tx, subnet, DHCP_ACK, address) == 0)
+			tx->slot->ack = true;
+	} else if (ret == -EADDRNOTAVAIL || ret == -EADDRINUSE || ret == -EACCES) {
 		nak_request(srv, tx, subnet, address, ret);
+	} else if (ret == -EDQUOT) {
+		drop_mac_limit(srv, tx, DHCP_REQUEST, address);
 	} else if (ret == -ENOENT) {
 		COUNT(srv, dropped);
 		log_event(LOG_LEVEL_INFO, tx, DHCP_REQUEST, address,
@@ -638,7 +781,6 @@ static void handle_inform(struct dhcp_server *srv, struct dhcp_txn *tx)
 	srv->reply.ciaddr = address;
 	add_subnet_options(&srv->reply, subnet, 0);
 	add_boot_options(srv, tx);
-	COUNT(srv, acks);
 	log_event(LOG_LEVEL_INFO, tx, DHCP_ACK, address, "ack %s to %s for its inform", a, tx->mac);
 	(void)finish_reply(srv, tx);
 }
@@ -759,16 +901,17 @@ static void sync_leases(struct dhcp_server *srv, const struct dhcp_clock *now)
 		          strerror(-ret));
 }
 
-static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, size_t len,
-                          const struct sockaddr_in *peer, uint32_t dst_addr)
+static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, struct dhcp_slot *slot,
+                          size_t len, uint32_t dst_addr, const struct dhcp_clock *now)
 {
 	struct dhcp_txn tx = {
-		.iface = iface, .msg = &srv->msg, .peer = *peer, .dst_addr = dst_addr
+		.iface = iface, .slot = slot, .msg = &srv->msg, .peer = slot->peer,
+		.dst_addr = dst_addr, .now = *now
 	};
 	const char *reason = NULL;
 	int ret;
 
-	ret = dhcp_message_parse(srv->rx, len, &srv->msg);
+	ret = dhcp_message_parse(slot->rx, len, &srv->msg);
 	if (ret < 0) {
 		if (ret == -E2BIG)
 			reason = "too many options";
@@ -776,14 +919,14 @@ static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, siz
 			reason = "shorter than the 240-byte header";
 		else
 			reason = "bad magic cookie or truncated options";
-		drop_malformed(srv, iface, peer, len, reason);
+		drop_malformed(srv, iface, &slot->peer, len, reason);
 		return;
 	}
 	addr_format_mac(srv->msg.chaddr, tx.mac);
 	(void)snprintf(tx.xid, sizeof(tx.xid), "0x%08x", srv->msg.xid);
 	ret = check_message(&tx, &reason);
 	if (ret == -EBADMSG) {
-		drop_malformed(srv, iface, peer, len, reason);
+		drop_malformed(srv, iface, &slot->peer, len, reason);
 		return;
 	}
 	if (ret < 0) {
@@ -793,8 +936,6 @@ static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, siz
 		return;
 	}
 	client_hostname(&srv->msg, tx.hostname);
-	dhcp_clock_now(&tx.now);
-	sync_leases(srv, &tx.now);
 	tx.server_id = server_id_for(srv, iface);
 	if (tx.server_id == 0) {
 		COUNT(srv, dropped);
@@ -805,53 +946,200 @@ static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, siz
 			        iface->name);
 		return;
 	}
+	memcpy(slot->mac, tx.mac, sizeof(slot->mac));
+	memcpy(slot->xid, tx.xid, sizeof(slot->xid));
+	memcpy(slot->hostname, tx.hostname, sizeof(slot->hostname));
 	dispatch(srv, &tx);
 }
 
-/* Reads up to RECV_BURST datagrams from one interface socket. */
-static void read_socket(struct dhcp_server *srv, struct dhcp_iface *iface)
+/* Reads up to BATCH_MAX datagrams from iface into srv->slots; returns how many. */
+static size_t receive_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
 {
-	for (int i = 0; i < RECV_BURST; i++) {
-		union {
-			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-			struct cmsghdr align;
-		} control;
-		struct sockaddr_in peer;
-		struct iovec iov = { .iov_base = srv->rx, .iov_len = sizeof(srv->rx) };
-		struct msghdr mh = { .msg_name = &peer,
-			             .msg_namelen = sizeof(peer),
-			             .msg_iov = &iov,
-			             .msg_iovlen = 1,
-			             .msg_control = control.buf,
-			             .msg_controllen = sizeof(control.buf) };
-		uint32_t dst_addr = 0;
-		ssize_t n;
+	int n;
 
-		n = recvmsg(iface->fd, &mh, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    log_ratelimit_allow(&srv->rl_other))
-				log_error(SUBSYSTEM, "recvmsg() on %s failed: %s", iface->name,
-				          strerror(errno));
-			return;
-		}
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
+	for (size_t i = 0; i < BATCH_MAX; i++) {
+		struct dhcp_slot *slot = &srv->slots[i];
+		struct msghdr *mh = &srv->rx_mm[i].msg_hdr;
 
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				dst_addr = ntohl(pi.ipi_addr.s_addr);
-			}
-		}
-		COUNT(srv, received);
-		if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > DHCP_PACKET_MAX) {
-			drop_malformed(srv, iface, &peer, (size_t)n, "longer than 4096 bytes");
-			continue;
-		}
-		handle_packet(srv, iface, (size_t)n, &peer, dst_addr);
+		slot->rx_iov.iov_base = slot->rx;
+		slot->rx_iov.iov_len = sizeof(slot->rx);
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_name = &slot->peer;
+		mh->msg_namelen = sizeof(slot->peer);
+		mh->msg_iov = &slot->rx_iov;
+		mh->msg_iovlen = 1;
+		mh->msg_control = slot->rx_control.buf;
+		mh->msg_controllen = sizeof(slot->rx_control.buf);
+		srv->rx_mm[i].msg_len = 0;
 	}
+	do {
+		n = recvmmsg(iface->fd, srv->rx_mm, BATCH_MAX, MSG_DONTWAIT, NULL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && log_ratelimit_allow(&srv->rl_other))
+			log_error(SUBSYSTEM, "recvmmsg() on %s failed: %s", iface->name,
+			          strerror(errno));
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/* The destination address of a received datagram, from its IP_PKTINFO. */
+static uint32_t datagram_destination(struct msghdr *mh)
+{
+	uint32_t dst_addr = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			dst_addr = ntohl(pi.ipi_addr.s_addr);
+		}
+	}
+	return dst_addr;
+}
+
+/* Counts a reply that went out, and writes the ACK line deferred until its lease was stored. */
+static void count_sent(struct dhcp_server *srv, const struct dhcp_slot *slot)
+{
+	char a[ADDR_IPV4_STRLEN];
+
+	switch (slot->reply_type) {
+	case DHCP_OFFER:
+		COUNT(srv, offers);
+		break;
+	case DHCP_NAK:
+		COUNT(srv, naks);
+		break;
+	default:
+		COUNT(srv, acks);
+		break;
+	}
+	if (slot->ack && log_enabled(LOG_LEVEL_INFO)) {
+		struct dhcp_txn tx = { .iface = slot->iface };
+
+		memcpy(tx.mac, slot->mac, sizeof(tx.mac));
+		memcpy(tx.xid, slot->xid, sizeof(tx.xid));
+		memcpy(tx.hostname, slot->hostname, sizeof(tx.hostname));
+		log_event(LOG_LEVEL_INFO, &tx, DHCP_ACK, slot->address, "ack %s to %s",
+		          ip_text(slot->address, a), slot->mac);
+	}
+}
+
+/* Sends one failed unicast again as a broadcast, or counts and logs the failure. */
+static void send_failed(struct dhcp_server *srv, struct dhcp_slot *slot, int err)
+{
+	if (slot->fallback && send_broadcast(srv, slot) == 0) {
+		count_sent(srv, slot);
+		return;
+	}
+	COUNT(srv, send_errors);
+	if (log_ratelimit_allow(&srv->rl_other))
+		log_warning(SUBSYSTEM, "sendmmsg() of reply to %s on %s failed: %s", slot->mac,
+		            slot->iface->name, strerror(err));
+}
+
+/* Sends the queued replies of slots[0..n) with as few sendmmsg() calls as the kernel allows. */
+static void send_batch(struct dhcp_server *srv, struct dhcp_iface *iface, size_t n)
+{
+	struct dhcp_slot *queued[BATCH_MAX];
+	size_t n_queued = 0, off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct dhcp_slot *slot = &srv->slots[i];
+
+		if (!slot->queued)
+			continue;
+		slot->tx_iov.iov_base = slot->tx;
+		slot->tx_iov.iov_len = slot->tx_len;
+		fill_send(&srv->tx_mm[n_queued].msg_hdr, iface, &slot->dst, &slot->tx_iov,
+		          &slot->tx_control);
+		srv->tx_mm[n_queued].msg_len = 0;
+		queued[n_queued++] = slot;
+	}
+	while (off < n_queued) {
+		int sent = sendmmsg(iface->fd, &srv->tx_mm[off], (unsigned)(n_queued - off), 0);
+
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent <= 0) {
+			/* The message at off failed; the ones after it are tried again. */
+			send_failed(srv, queued[off], sent < 0 ? errno : EIO);
+			off++;
+			continue;
+		}
+		for (int i = 0; i < sent; i++)
+			count_sent(srv, queued[off + (size_t)i]);
+		off += (size_t)sent;
+	}
+}
+
+/* Drops every reply of a batch whose lease write failed, and logs it (rate-limited). */
+static void drop_batch(struct dhcp_server *srv, size_t n, size_t rows, int err)
+{
+	size_t replies = 0, acks = 0;
+
+	COUNT(srv, store_errors);
+	for (size_t i = 0; i < n; i++) {
+		if (!srv->slots[i].queued)
+			continue;
+		COUNT(srv, dropped);
+		replies++;
+		if (srv->slots[i].ack)
+			acks++;
+	}
+	if (log_ratelimit_allow(&srv->rl_store))
+		log_error(SUBSYSTEM,
+		          "%zu lease changes not stored and %zu replies dropped (%zu of them ACKs): %s",
+		          rows, replies, acks, strerror(-err));
+}
+
+/*
+ * Handles one batch from iface: reads it, decides every message, writes
+ * the batch's lease rows in one transaction, then sends the replies. A
+ * reply never leaves before the lease it acknowledges is on disk.
+ */
+static void process_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
+{
+	struct dhcp_clock now;
+	size_t n, rows;
+	int ret;
+
+	n = receive_batch(srv, iface);
+	if (n == 0)
+		return;
+	dhcp_clock_now(&now);
+	sync_leases(srv, &now);
+	(void)dhcp_leases_begin(srv->leases);
+	for (size_t i = 0; i < n; i++) {
+		struct dhcp_slot *slot = &srv->slots[i];
+		struct msghdr *mh = &srv->rx_mm[i].msg_hdr;
+		size_t len = srv->rx_mm[i].msg_len;
+
+		slot->queued = false;
+		slot->ack = false;
+		slot->iface = iface;
+		COUNT(srv, received);
+		if ((mh->msg_flags & MSG_TRUNC) || len > DHCP_PACKET_MAX) {
+			drop_malformed(srv, iface, &slot->peer, len, "longer than 4096 bytes");
+			continue;
+		}
+		handle_packet(srv, iface, slot, len, datagram_destination(mh), &now);
+	}
+	rows = dhcp_leases_batch_rows(srv->leases);
+	ret = dhcp_leases_commit(srv->leases);
+	atomic_store_explicit(&srv->stats.leases, dhcp_leases_count(srv->leases),
+	                      memory_order_relaxed);
+	if (ret < 0) {
+		drop_batch(srv, n, rows, ret);
+		return;
+	}
+	if (rows > 0) {
+		COUNT(srv, batches);
+		atomic_fetch_add_explicit(&srv->stats.batch_rows, rows, memory_order_relaxed);
+	}
+	send_batch(srv, iface, n);
 }
 
 static void *server_thread(void *arg)
@@ -877,7 +1165,7 @@ static void *server_thread(void *arg)
 			break;
 		for (size_t i = 0; i < srv->n_ifaces; i++) {
 			if (fds[i].revents & POLLIN)
-				read_socket(srv, &srv->ifaces[i]);
+				process_batch(srv, &srv->ifaces[i]);
 		}
 	}
 	return NULL;
@@ -925,6 +1213,11 @@ static int open_iface(struct dhcp_server *srv, const char *name, struct dhcp_ifa
 		                 "SO_BINDTODEVICE");
 	if (ret < 0)
 		return ret;
+	/* A larger buffer than net.core.rmem_max needs CAP_NET_ADMIN; without it, take the cap. */
+	if (setsockopt(iface->fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ RCVBUF_BYTES }, sizeof(int)) <
+	    0)
+		(void)setsockopt(iface->fd, SOL_SOCKET, SO_RCVBUF, &(int){ RCVBUF_BYTES },
+		                 sizeof(int));
 	sa.sin_port = htons((uint16_t)srv->cfg->dhcp_port);
 	if (bind(iface->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
@@ -951,14 +1244,37 @@ int dhcp_server_new(const struct config *cfg, struct store *st, struct dhcp_serv
 	srv->rl_malformed = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	srv->rl_exhausted = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 5);
 	srv->rl_other = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	srv->rl_limits = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 5);
+	srv->rl_store = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 5);
+	srv->slots = calloc(BATCH_MAX, sizeof(*srv->slots));
+	if (srv->slots == NULL) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = dhcp_rate_table_new(RATE_SETS_MAC, cfg->dhcp_discover_rate_per_mac,
+	                          cfg->dhcp_discover_rate_per_mac * RATE_BURST_SECONDS,
+	                          &srv->rate_mac);
+	if (ret < 0)
+		goto out_free;
+	ret = dhcp_rate_table_new(RATE_SETS_RELAY, cfg->dhcp_discover_rate_per_relay,
+	                          cfg->dhcp_discover_rate_per_relay * RATE_BURST_SECONDS,
+	                          &srv->rate_relay);
+	if (ret < 0)
+		goto out_free;
 	dhcp_clock_now(&now);
 	ret = dhcp_leases_new(st, cfg->dhcp_offer_hold, cfg->dhcp_decline_hold, &now, &srv->leases);
-	if (ret < 0) {
-		free(srv);
-		return ret;
-	}
+	if (ret < 0)
+		goto out_free;
+	dhcp_leases_set_max_per_mac(srv->leases, cfg->dhcp_max_leases_per_mac);
 	*ret_server = srv;
 	return 0;
+
+out_free:
+	dhcp_rate_table_free(srv->rate_mac);
+	dhcp_rate_table_free(srv->rate_relay);
+	free(srv->slots);
+	free(srv);
+	return ret;
 }
 
 static void close_ifaces(struct dhcp_server *srv)
@@ -1048,23 +1364,39 @@ void dhcp_server_free(struct dhcp_server *srv)
 	dhcp_server_stop(srv);
 	close_ifaces(srv);
 	dhcp_leases_free(srv->leases);
+	dhcp_rate_table_free(srv->rate_mac);
+	dhcp_rate_table_free(srv->rate_relay);
+	free(srv->slots);
 	free(srv);
 }
 
+#define LOAD(field) atomic_load_explicit(&c->field, memory_order_relaxed)
+
 void dhcp_server_get_stats(struct dhcp_server *srv, struct dhcp_stats *ret_stats)
 {
-	struct counters *c = &srv->stats;
+	const struct counters *c = &srv->stats;
 
-	ret_stats->received = atomic_load_explicit(&c->received, memory_order_relaxed);
-	ret_stats->malformed = atomic_load_explicit(&c->malformed, memory_order_relaxed);
-	ret_stats->dropped = atomic_load_explicit(&c->dropped, memory_order_relaxed);
-	ret_stats->discovers = atomic_load_explicit(&c->discovers, memory_order_relaxed);
-	ret_stats->offers = atomic_load_explicit(&c->offers, memory_order_relaxed);
-	ret_stats->requests = atomic_load_explicit(&c->requests, memory_order_relaxed);
-	ret_stats->acks = atomic_load_explicit(&c->acks, memory_order_relaxed);
-	ret_stats->naks = atomic_load_explicit(&c->naks, memory_order_relaxed);
-	ret_stats->releases = atomic_load_explicit(&c->releases, memory_order_relaxed);
-	ret_stats->declines = atomic_load_explicit(&c->declines, memory_order_relaxed);
-	ret_stats->informs = atomic_load_explicit(&c->informs, memory_order_relaxed);
-	ret_stats->pool_exhausted = atomic_load_explicit(&c->pool_exhausted, memory_order_relaxed);
+	*ret_stats = (struct dhcp_stats){
+		.received = LOAD(received),
+		.malformed = LOAD(malformed),
+		.dropped = LOAD(dropped),
+		.discovers = LOAD(discovers),
+		.offers = LOAD(offers),
+		.requests = LOAD(requests),
+		.acks = LOAD(acks),
+		.naks = LOAD(naks),
+		.releases = LOAD(releases),
+		.declines = LOAD(declines),
+		.informs = LOAD(informs),
+		.pool_exhausted = LOAD(pool_exhausted),
+		.rate_limited_mac = LOAD(rate_limited_mac),
+		.rate_limited_relay = LOAD(rate_limited_relay),
+		.mac_lease_limit = LOAD(mac_lease_limit),
+		.reserved_refused = LOAD(reserved_refused),
+		.store_errors = LOAD(store_errors),
+		.batches = LOAD(batches),
+		.batch_rows = LOAD(batch_rows),
+		.send_errors = LOAD(send_errors),
+		.leases = LOAD(leases),
+	};
 }

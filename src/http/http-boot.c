@@ -19,6 +19,10 @@
 #include "core/log.h"
 #include "http/agent-report.h"
 #include "http/http-internal.h"
+#include "inventory/boot-script.h"
+#include "inventory/lifecycle-service.h"
+#include "store/store-inventory.h"
+#include "store/store-lifecycle.h"
 
 #define SCRIPT_MAX     4096
 
@@ -131,10 +135,44 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
 	return true;
 }
 
+/*
+ * Renders the script for the machine's lifecycle state (inventory/boot-script.h);
+ * returns its length or a negative errno.
+ */
+static int render_script(struct http_server *srv, const struct store_machine *m,
+			 const char *mac, const char *token, char *script, size_t size)
+{
+	const struct config *cfg = srv->cfg;
+	struct boot_script_input in = {
+		.machine_id = m->id,
+		.mac = mac,
+		.state = m->state,
+		.firmware = m->firmware,
+		.public_url = cfg->http_public_url,
+		.kernel = cfg->boot_kernel,
+		.initrd = cfg->boot_initrd,
+		.cmdline = cfg->boot_cmdline,
+		.token = token,
+		.task_json = "{}",
+	};
+	struct store_lifecycle lc = { .task = NULL };
+	struct store_txn *tx;
+	int r;
+
+	/* Only an installer deploy needs the task; every other state renders without it. */
+	if (strcmp(m->state, "deploying") == 0 && store_txn_begin(srv->store, false, &tx) == 0) {
+		if (store_lifecycle_get(tx, m->id, &lc) == 0)
+			in.task_json = lc.task;
+		store_txn_abort(tx);
+	}
+	r = boot_script_render(&in, script, size);
+	store_lifecycle_done(&lc);
+	return r;
+}
+
 enum MHD_Result http_boot_script(struct http_request *req)
 {
 	struct http_server *srv = req->srv;
-	const struct config *cfg = srv->cfg;
 	struct store_machine candidate, m;
 	char token[65], script[SCRIPT_MAX], mac[ADDR_MAC_STRLEN];
 	enum MHD_Result ret;
@@ -164,22 +202,13 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		(void)store_event_add(srv->store, "netboot", "machine.enrolled", object, mac);
 	}
 
-	/* TODO: states other than "new" (ready, deployed) need their own scripts. */
-	n = snprintf(script, sizeof(script),
-		     "#!ipxe\n"
-		     "echo rackd: machine %lld (%s) is %s, booting the ephemeral environment\n"
-		     "kernel %s/boot/assets/%s initrd=initrd.img rackd.url=%s rackd.machine=%lld"
-		     " rackd.token=%s %s\n"
-		     "initrd --name initrd.img %s/boot/assets/%s\n"
-		     "boot\n",
-		     (long long)m.id, mac, m.state, cfg->http_public_url, cfg->boot_kernel,
-		     cfg->http_public_url, (long long)m.id, token, cfg->boot_cmdline,
-		     cfg->http_public_url, cfg->boot_initrd);
+	n = render_script(srv, &m, mac, token, script, sizeof(script));
 	sodium_memzero(token, sizeof(token));
-	if (n < 0 || (size_t)n >= sizeof(script)) {
+	if (n < 0) {
 		http_log_request(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, mac);
-		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "script_too_long",
-				       NULL, "boot script exceeds %d bytes", SCRIPT_MAX);
+		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "script_failed",
+				       NULL, "boot script not rendered: %s (limit %d bytes)",
+				       strerror(-n), SCRIPT_MAX);
 	}
 	http_log_request(req, MHD_HTTP_OK, (uint64_t)n, mac);
 	ret = http_send_text(req, MHD_HTTP_OK, "text/plain", script);
@@ -286,6 +315,8 @@ static enum MHD_Result record_report(struct http_request *req,
 	log_reported(m, report->cpu_count, report->memory_bytes);
 	(void)snprintf(object, sizeof(object), "machine/%lld", (long long)m->id);
 	(void)store_event_add(req->srv->store, object, "machine.reported", object, NULL);
+	if (req->srv->lifecycle)
+		lifecycle_on_report(req->srv->lifecycle, m->id);
 	return http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
 }
 

@@ -16,16 +16,34 @@
 #define HTTP_BODY_MAX	 (1u << 20) /* request bodies above this get 413 */
 #define HTTP_TOKEN_BYTES 32
 
+struct http_server;
+
+/* One listening daemon: plain HTTP, or HTTPS when tls is set. */
+struct http_listener {
+	struct http_server *srv;
+	struct MHD_Daemon *daemon;
+	bool tls;
+	bool netboot_only; /* plain listener beside a TLS one: only /boot/ routes */
+};
+
+struct lifecycle_service;
+
 struct http_server {
 	const struct config *cfg;
 	struct store *store;
-	struct MHD_Daemon *daemon;
+	struct http_listener plain;
+	struct http_listener tls;
+	char *tls_cert_pem; /* read at start; libmicrohttpd keeps pointers to them */
+	char *tls_key_pem;
 	int boot_dir_fd; /* O_PATH descriptor that confines asset lookups */
+	struct lifecycle_service *lifecycle; /* machine lifecycle and BMCs; NULL until set */
+	struct dhcp_server *dhcp;	     /* counters for /metrics; NULL when DHCP is off */
 };
 
 /* One request: its method, path, body (capped) and peer. */
 struct http_request {
 	struct http_server *srv;
+	const struct http_listener *listener;
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *path;
@@ -59,3 +77,9 @@ enum MHD_Result http_agent_report(struct http_request *req);
 
 /* API routes (http-api.c). */
 enum MHD_Result http_api_route(struct http_request *req);
+
+/* DNS record routes (http-dns.c); path is the part after /api/v1, starting with /dns/. */
+enum MHD_Result http_dns_route(struct http_request *req, const char *path);
+
+/* GET /metrics (http-metrics.c): counters in the Prometheus text format. */
+enum MHD_Result http_metrics(struct http_request *req);

@@ -18,10 +18,12 @@
 
 #include "core/log.h"
 #include "http/http-internal.h"
+#include "http/http-lifecycle.h"
 
 #define HTTP_THREADS	       4
 #define HTTP_CONN_MEMORY_LIMIT (64u * 1024u) /* bounds the request line and headers */
 #define HTTP_CONN_TIMEOUT      30	    /* seconds of inactivity */
+#define HTTP_PEM_MAX	       (256u * 1024u)
 
 enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t *body)
 {
@@ -147,6 +149,11 @@ static enum MHD_Result dispatch(struct http_request *req)
 	if (req->body_too_large)
 		return http_send_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large", NULL,
 				       "request body exceeds %u bytes", HTTP_BODY_MAX);
+	/* With TLS configured, plain HTTP is only for firmware that cannot do TLS. */
+	if (req->listener->netboot_only && strncmp(path, "/boot/", 6) != 0 &&
+	    !http_deploy_path(path))
+		return http_send_error(req, MHD_HTTP_FORBIDDEN, "tls_required", NULL,
+				       "%s is served over HTTPS only; use the tls_listen address", path);
 	if (strcmp(path, "/boot/ipxe") == 0) {
 		if (strcmp(req->method, "GET") != 0)
 			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -165,8 +172,12 @@ static enum MHD_Result dispatch(struct http_request *req)
 					       "method_not_allowed", NULL, "use POST on %s", path);
 		return http_agent_report(req);
 	}
+	if (strcmp(path, "/metrics") == 0)
+		return http_metrics(req);
 	if (strcmp(path, "/healthz") == 0)
 		return http_send_text(req, MHD_HTTP_OK, "text/plain", "ok\n");
+	if (http_deploy_path(path))
+		return http_deploy_route(req);
 	if (strncmp(path, "/api/v1/", 8) == 0)
 		return http_api_route(req);
 	return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no route for %s",
@@ -179,13 +190,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  void **con_cls)
 {
 	struct http_request *req = *con_cls;
+	const struct http_listener *listener = cls;
 
 	(void)version;
 	if (req == NULL) {
 		req = calloc(1, sizeof(*req));
 		if (req == NULL)
 			return MHD_NO;
-		req->srv = cls;
+		req->listener = listener;
+		req->srv = listener->srv;
 		req->conn = conn;
 		req->method = method;
 		req->path = url;
@@ -252,40 +265,104 @@ int http_server_new(const struct config *cfg, struct store *st, struct http_serv
 	return 0;
 }
 
-int http_server_start(struct http_server *srv)
+/* Reads a whole PEM file into a NUL-terminated heap string; caller frees. */
+static int read_pem(const char *path, char **ret_text)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	text = malloc(HTTP_PEM_MAX + 1);
+	if (text == NULL) {
+		(void)fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(text, 1, HTTP_PEM_MAX + 1, f);
+	if (ferror(f))
+		r = -EIO;
+	else if (len > HTTP_PEM_MAX)
+		r = -EFBIG;
+	(void)fclose(f);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	return 0;
+}
+
+static int start_listener(struct http_server *srv, struct http_listener *l, uint32_t address,
+			  uint16_t port)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
-		.sin_port = htons(srv->cfg->http_port),
-		.sin_addr.s_addr = htonl(srv->cfg->http_address),
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(address),
 	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	char ip[ADDR_IPV4_STRLEN];
 
-	addr_format_ipv4(srv->cfg->http_address, ip);
-	srv->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-		srv->cfg->http_port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &sin,
+	addr_format_ipv4(address, ip);
+	l->srv = srv;
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	l->daemon = MHD_start_daemon(
+		flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
+		MHD_OPTION_SOCK_ADDR, &sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)srv->cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-		1, MHD_OPTION_END);
-	if (srv->daemon == NULL) {
-		log_error("http", "listen on %s:%u failed: check the address is local and the port free",
-			  ip, srv->cfg->http_port);
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, l->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
+	if (l->daemon == NULL) {
+		log_error("http", "listen on %s:%u failed: check the address is local, the port free and the TLS files valid",
+			  ip, port);
 		return -EADDRNOTAVAIL;
 	}
-	log_notice("http", "listening on %s:%u public_url=%s", ip, srv->cfg->http_port,
+	log_notice("http", "listening on %s:%u tls=%s netboot_only=%s public_url=%s", ip, port,
+		   l->tls ? "yes" : "no", l->netboot_only ? "yes" : "no",
 		   srv->cfg->http_public_url);
 	return 0;
 }
 
+int http_server_start(struct http_server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	int r;
+
+	if (cfg->http_tls_port != 0) {
+		r = read_pem(cfg->http_tls_cert, &srv->tls_cert_pem);
+		if (r == 0)
+			r = read_pem(cfg->http_tls_key, &srv->tls_key_pem);
+		if (r < 0) {
+			log_error("http", "TLS files %s and %s could not be read: %s",
+				  cfg->http_tls_cert, cfg->http_tls_key, strerror(-r));
+			return r;
+		}
+		srv->tls.tls = true;
+		r = start_listener(srv, &srv->tls, cfg->http_tls_address, cfg->http_tls_port);
+		if (r < 0)
+			return r;
+		srv->plain.netboot_only = !cfg->http_plain_all;
+	}
+	return start_listener(srv, &srv->plain, cfg->http_address, cfg->http_port);
+}
+
 void http_server_stop(struct http_server *srv)
 {
-	if (srv->daemon) {
-		MHD_stop_daemon(srv->daemon);
-		srv->daemon = NULL;
+	struct http_listener *listeners[] = { &srv->plain, &srv->tls };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (listeners[i]->daemon) {
+			MHD_stop_daemon(listeners[i]->daemon);
+			listeners[i]->daemon = NULL;
+		}
 	}
 }
 
@@ -296,5 +373,9 @@ void http_server_free(struct http_server *srv)
 	http_server_stop(srv);
 	if (srv->boot_dir_fd >= 0)
 		(void)close(srv->boot_dir_fd);
+	if (srv->tls_key_pem)
+		explicit_bzero(srv->tls_key_pem, strlen(srv->tls_key_pem));
+	free(srv->tls_cert_pem);
+	free(srv->tls_key_pem);
 	free(srv);
 }

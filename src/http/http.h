@@ -21,4 +21,15 @@ int http_server_new(const struct config *cfg, struct store *st, struct http_serv
 int http_server_start(struct http_server *srv);
 
 void http_server_stop(struct http_server *srv);
+
+struct lifecycle_service;
+
+/* Hands the lifecycle service (borrowed) to the routes; call before http_server_start(). */
+void http_server_set_lifecycle(struct http_server *srv, struct lifecycle_service *lc);
+
+struct dhcp_server;
+
+/* Hands the DHCP server (borrowed) to GET /metrics; call before http_server_start(). */
+void http_server_set_dhcp(struct http_server *srv, struct dhcp_server *dhcp);
+
 void http_server_free(struct http_server *srv);

@@ -17,15 +17,9 @@
 #include <time.h>
 
 #include "store/migrations.h"
+#include "store/store-internal.h"
 
 #define STORE_LIST_MAX 1000000 /* rows returned by one list call */
-
-struct store {
-	sqlite3 *db;
-	pthread_mutex_t lock;
-	_Atomic uint64_t config_generation;
-	char last_error[256];
-};
 
 static int64_t now_unix(void)
 {
@@ -150,6 +144,8 @@ int store_open(const char *path, struct store **ret_store)
 	r = migrate(st);
 	if (r < 0)
 		goto out_free;
+	/* Lets the DNS view notice any change to the tables its zones come from. */
+	sqlite3_update_hook(st->db, store_dns_on_update, st);
 	*ret_store = st;
 	return 0;
 
@@ -219,7 +215,8 @@ static int64_t find_overlap(struct store *st, const struct store_subnet *s, int6
 	sqlite3_stmt *stmt;
 	int64_t found = 0;
 
-	if (prepare(st, "SELECT id, network, prefix_len FROM subnets WHERE id != ?", &stmt) < 0)
+	if (prepare(st, "SELECT id, network, prefix_len FROM subnets WHERE id != ? AND family = 4",
+		    &stmt) < 0)
 		return 0;
 	sqlite3_bind_int64(stmt, 1, except_id);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -261,7 +258,7 @@ static int subnet_write(struct store *st, const struct store_subnet *s, bool ups
 	int r;
 
 	if (upsert) {
-		r = prepare(st, "SELECT id FROM subnets WHERE name = ?", &stmt);
+		r = prepare(st, "SELECT id FROM subnets WHERE name = ? AND family = 4", &stmt);
 		if (r < 0)
 			return r;
 		sqlite3_bind_text(stmt, 1, s->name, -1, SQLITE_TRANSIENT);
@@ -336,7 +333,7 @@ int store_subnet_list(struct store *st, struct store_subnet **ret_subnets, size_
 	pthread_mutex_lock(&st->lock);
 	r = prepare(st,
 		    "SELECT id, name, network, prefix_len, gateway, dns, domain, lease_time,"
-		    " interface, dhcp_enabled FROM subnets ORDER BY id",
+		    " interface, dhcp_enabled FROM subnets WHERE family = 4 ORDER BY id",
 		    &stmt);
 	if (r < 0)
 		goto out;
@@ -496,7 +493,10 @@ int store_range_list(struct store *st, struct store_range **ret_ranges, size_t *
 	int r, rc;
 
 	pthread_mutex_lock(&st->lock);
-	r = prepare(st, "SELECT id, subnet_id, first, last, kind FROM ranges ORDER BY subnet_id, first",
+	r = prepare(st,
+		    "SELECT id, subnet_id, first, last, kind FROM ranges"
+		    " WHERE subnet_id IN (SELECT id FROM subnets WHERE family = 4)"
+		    " ORDER BY subnet_id, first",
 		    &stmt);
 	if (r < 0)
 		goto out;
@@ -537,50 +537,79 @@ out:
 
 /* Leases */
 
-static int lease_write(struct store *st, const struct store_lease *l)
+/* The two statements of a lease write, prepared once per transaction. */
+struct lease_stmts {
+	sqlite3_stmt *drop_others;
+	sqlite3_stmt *upsert;
+};
+
+static int run_reset(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_DONE ? 0 : db_error(st, rc);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+static int lease_write(struct store *st, const struct lease_stmts *q, const struct store_lease *l)
 {
 	char mac[ADDR_MAC_STRLEN];
-	sqlite3_stmt *stmt;
 	int r;
 
 	/* One address per client and subnet: drop the client's other rows first. */
-	r = prepare(st, "DELETE FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
-		    &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, l->subnet_id);
-	sqlite3_bind_blob(stmt, 2, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 3, l->address);
-	r = step_done(st, stmt);
+	sqlite3_bind_int64(q->drop_others, 1, l->subnet_id);
+	sqlite3_bind_blob(q->drop_others, 2, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->drop_others, 3, l->address);
+	r = run_reset(st, q->drop_others);
 	if (r < 0)
 		return r;
 
 	addr_format_mac(l->mac, mac);
-	r = prepare(st,
-		    "INSERT OR REPLACE INTO leases (address, subnet_id, client_id, mac, hostname,"
-		    " expires, updated, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		    &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, l->address);
-	sqlite3_bind_int64(stmt, 2, l->subnet_id);
-	sqlite3_bind_blob(stmt, 3, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 4, mac, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 5, l->hostname, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 6, l->expires);
-	sqlite3_bind_int64(stmt, 7, l->updated ? l->updated : now_unix());
-	sqlite3_bind_int(stmt, 8, (int)l->state);
-	return step_done(st, stmt);
+	sqlite3_bind_int64(q->upsert, 1, l->address);
+	sqlite3_bind_int64(q->upsert, 2, l->subnet_id);
+	sqlite3_bind_blob(q->upsert, 3, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q->upsert, 4, mac, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q->upsert, 5, l->hostname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->upsert, 6, l->expires);
+	sqlite3_bind_int64(q->upsert, 7, l->updated ? l->updated : now_unix());
+	sqlite3_bind_int(q->upsert, 8, (int)l->state);
+	return run_reset(st, q->upsert);
 }
 
+static int lease_write_all(struct store *st, const struct store_lease *leases, size_t n)
+{
+	struct lease_stmts q = { NULL, NULL };
+	int r;
+
+	r = prepare(st, "DELETE FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
+		    &q.drop_others);
+	if (r == 0)
+		r = prepare(st,
+			    "INSERT INTO leases (address, subnet_id, client_id, mac, hostname,"
+			    " expires, updated, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			    " ON CONFLICT (address) DO UPDATE SET subnet_id = excluded.subnet_id,"
+			    " client_id = excluded.client_id, mac = excluded.mac,"
+			    " hostname = excluded.hostname, expires = excluded.expires,"
+			    " updated = excluded.updated, state = excluded.state",
+			    &q.upsert);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = lease_write(st, &q, &leases[i]);
+	sqlite3_finalize(q.drop_others);
+	sqlite3_finalize(q.upsert);
+	return r;
+}
+
+/* All rows or none, with a single WAL sync at COMMIT (synchronous=FULL). */
 int store_lease_put_many(struct store *st, const struct store_lease *leases, size_t n)
 {
 	int r;
 
 	pthread_mutex_lock(&st->lock);
 	r = exec_sql(st, "BEGIN IMMEDIATE");
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = lease_write(st, &leases[i]);
+	if (r == 0)
+		r = lease_write_all(st, leases, n);
 	if (r == 0)
 		r = exec_sql(st, "COMMIT");
 	if (r < 0)

@@ -146,6 +146,48 @@ static const struct bad_case bad_cases[] = {
 	{ "[dhcp]\nenabled = false\nthis line has no equals sign\n", "x.conf:3: syntax error" },
 	{ "orphan = 1\n", "x.conf:1: key \"orphan\" outside any section" },
 	{ "[ra]\ninterval = 2\n[dhcp]\nenabled = false\n", "x.conf:2: invalid value \"2\" for [ra] interval" },
+	{ "[dhcp]\nenabled = false\n[dns]\nenabled = true\n",
+	  "[dns] is enabled but has no ns: set ns = NAME" },
+	{ "[dhcp]\nenabled = false\n[dns]\nworkers = 0\n",
+	  "x.conf:4: invalid value \"0\" for [dns] workers: expected an integer from 1 to 64" },
+	{ "[dhcp]\nenabled = false\n[dns]\nns = ns1..lab.example\n",
+	  "x.conf:4: invalid domain name \"ns1..lab.example\" in [dns] ns" },
+	{ "[dhcp]\nenabled = false\n[dns]\ndomain = lab example\n",
+	  "x.conf:4: invalid value \"lab example\" for [dns] domain" },
+	{ "[dhcp]\nenabled = false\n[dns]\nsoa_contact = @lab.example\n",
+	  "x.conf:4: invalid value \"@lab.example\" for [dns] soa_contact" },
+	{ "[dhcp]\nenabled = false\n[dns]\nnotify = 192.0.2.300\n",
+	  "x.conf:4: invalid address \"192.0.2.300\" in [dns] notify" },
+	{ "[dhcp]\nenabled = false\n[dns]\nallow_transfer = 192.0.2.1/24\n",
+	  "x.conf:4: invalid entry \"192.0.2.1/24\" in [dns] allow_transfer" },
+	{ "[dhcp]\nenabled = false\n[dns]\nlisten = 127.0.0.1\n",
+	  "x.conf:4: invalid value \"127.0.0.1\" for [dns] listen" },
+	{ "[dhcp]\nenabled = false\n[dns]\nrecursion = yes\n",
+	  "x.conf:4: unknown key \"recursion\" in [dns]" },
+	/* [bmc] and [lifecycle] */
+	{ "[dhcp]\nenabled = false\n[bmc]\ntimeout = 0\n",
+	  "x.conf:4: invalid value \"0\" for [bmc] timeout: expected an integer from 1 to 300" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nretries = 11\n",
+	  "x.conf:4: invalid value \"11\" for [bmc] retries" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nmax_sessions = 0\n",
+	  "x.conf:4: invalid value \"0\" for [bmc] max_sessions" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nipmi_cipher_suite = 18\n",
+	  "x.conf:4: invalid value \"18\" for [bmc] ipmi_cipher_suite" },
+	{ "[dhcp]\nenabled = false\n[bmc]\ntls_verify = sometimes\n",
+	  "x.conf:4: invalid value \"sometimes\" for [bmc] tls_verify" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nqmp_dir = run/qmp\n",
+	  "x.conf:4: invalid value \"run/qmp\" for [bmc] qmp_dir: expected an absolute directory" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nkey_file =\n", "x.conf:4: empty value for [bmc] key_file" },
+	{ "[dhcp]\nenabled = false\n[bmc]\npassword = x\n",
+	  "x.conf:4: unknown key \"password\" in [bmc]" },
+	{ "[dhcp]\nenabled = false\n[lifecycle]\ndeploy_timeout = -1\n",
+	  "x.conf:4: invalid value \"-1\" for [lifecycle] deploy_timeout" },
+	{ "[dhcp]\nenabled = false\n[lifecycle]\ncommission_timeout = 604801\n",
+	  "x.conf:4: invalid value \"604801\" for [lifecycle] commission_timeout" },
+	{ "[dhcp]\nenabled = false\n[lifecycle]\nimage_dir = images\n",
+	  "x.conf:4: invalid value \"images\" for [lifecycle] image_dir" },
+	{ "[dhcp]\nenabled = false\n[lifecycle]\nerase = full\n",
+	  "x.conf:4: unknown key \"erase\" in [lifecycle]" },
 };
 
 static void bad_configs_name_line_and_value(void **state)
@@ -162,6 +204,68 @@ static void bad_configs_name_line_and_value(void **state)
 			fail_msg("case %zu: r=%d err=\"%s\", expected \"%s\"", i, r, err,
 				 bad_cases[i].expected);
 	}
+}
+
+static void dns_section_loads(void **state)
+{
+	static const char text[] = "[dhcp]\nenabled = false\n"
+				   "[dns]\nenabled = true\nlisten = 127.0.0.1:5353\nworkers = 4\n"
+				   "domain = lab.example\nzones = a.example b.example\n"
+				   "ns = ns1.lab.example ns2.lab.example\nttl = 600\n"
+				   "notify = 192.0.2.2 192.0.2.3:5300\nallow_transfer = 192.0.2.0/28\n";
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, text, "dns.conf", err, sizeof(err)), 0);
+	assert_true(cfg.dns_enabled);
+	assert_int_equal(cfg.dns_address, 0x7f000001);
+	assert_int_equal(cfg.dns_port, 5353);
+	assert_int_equal(cfg.dns_workers, 4);
+	assert_int_equal(cfg.n_dns_zones, 2);
+	assert_string_equal(cfg.dns_ns[1], "ns2.lab.example");
+	assert_int_equal(cfg.dns_ttl, 600);
+	assert_int_equal(cfg.dns_negative_ttl, 60);
+	/* The contact defaults to hostmaster at the domain. */
+	assert_string_equal(cfg.dns_soa_contact, "hostmaster.lab.example");
+	assert_int_equal(cfg.n_dns_notify, 2);
+	assert_int_equal(cfg.dns_notify_port[0], 53);
+	assert_int_equal(cfg.dns_notify_port[1], 5300);
+	assert_int_equal(cfg.n_dns_transfer, 1);
+	assert_int_equal(cfg.dns_transfer_prefix_len[0], 28);
+}
+
+static void bmc_and_lifecycle_sections_load(void **state)
+{
+	static const char text[] = "[dhcp]\nenabled = false\n"
+				   "[bmc]\nkey_file = /etc/rackd/bmc.key\ntimeout = 3\nretries = 0\n"
+				   "max_sessions = 2\nipmi_cipher_suite = 17\nredfish_session = false\n"
+				   "tls_verify = false\nqmp_dir = /run/rackd/qmp\n"
+				   "[lifecycle]\ncommission_timeout = 60\ndeploy_timeout = 0\n"
+				   "release_timeout = 120\nimage_dir = /srv/images\n";
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(cfg.bmc_timeout, 5);
+	assert_int_equal(cfg.bmc_ipmi_cipher_suite, 3);
+	assert_true(cfg.bmc_redfish_session);
+	assert_string_equal(cfg.bmc_qmp_dir, "");
+	assert_int_equal(config_load_string(&cfg, text, "bmc.conf", err, sizeof(err)), 0);
+	assert_string_equal(cfg.bmc_key_file, "/etc/rackd/bmc.key");
+	assert_int_equal(cfg.bmc_timeout, 3);
+	assert_int_equal(cfg.bmc_retries, 0);
+	assert_int_equal(cfg.bmc_max_sessions, 2);
+	assert_int_equal(cfg.bmc_ipmi_cipher_suite, 17);
+	assert_false(cfg.bmc_redfish_session);
+	assert_false(cfg.bmc_tls_verify);
+	assert_string_equal(cfg.bmc_qmp_dir, "/run/rackd/qmp");
+	assert_int_equal(cfg.lifecycle_commission_timeout, 60);
+	assert_int_equal(cfg.lifecycle_deploy_timeout, 0);
+	assert_int_equal(cfg.lifecycle_release_timeout, 120);
+	assert_string_equal(cfg.lifecycle_image_dir, "/srv/images");
 }
 
 static void missing_file_reports_path(void **state)
@@ -181,6 +285,8 @@ int main(void)
 		cmocka_unit_test(full_config_loads),
 		cmocka_unit_test(defaults_need_interfaces),
 		cmocka_unit_test(bad_configs_name_line_and_value),
+		cmocka_unit_test(dns_section_loads),
+		cmocka_unit_test(bmc_and_lifecycle_sections_load),
 		cmocka_unit_test(missing_file_reports_path),
 	};
 

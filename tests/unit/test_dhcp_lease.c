@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for src/dhcp/dhcp-lease: allocation, requests, release, decline, reload. */
+/*
+ * Unit tests for src/dhcp/dhcp-lease: allocation, requests, release, decline,
+ * reload, batches and their rollback, the per-MAC cap and reservations.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +16,13 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "core/ipaddr.h"
 #include "dhcp/dhcp-lease.h"
+#include "store/store-inventory.h"
+#include "store/store-ipam.h"
 #include "store/store.h"
 
 #define OFFER_HOLD     60
@@ -553,6 +562,283 @@ static void disabled_subnet_not_served(void **state)
 	assert_null(dhcp_leases_find_subnet(f->t, "br1", 0, 0, 0));
 }
 
+static size_t stored_leases(struct fixture *f)
+{
+	struct store_lease *list = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_lease_list(f->st, &list, &n), 0);
+	free(list);
+	return n;
+}
+
+static void batch_writes_at_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_client_id a, b;
+	uint8_t mac_a[6], mac_b[6];
+
+	a = mac_client(1, mac_a);
+	b = mac_client(2, mac_b);
+	assert_int_equal(dhcp_leases_begin(f->t), 0);
+	assert_int_equal(dhcp_leases_begin(f->t), -EBUSY);
+	assert_int_equal(request(f, &a, mac_a, offer(f, &a, mac_a, 0), DHCP_REQUEST_SELECTING), 0);
+	assert_int_equal(request(f, &b, mac_b, offer(f, &b, mac_b, 0), DHCP_REQUEST_SELECTING), 0);
+	assert_int_equal(dhcp_leases_batch_rows(f->t), 2);
+	/* Nothing is in the store before the commit, both rows are after it. */
+	assert_int_equal(stored_leases(f), 0);
+	assert_int_equal(dhcp_leases_commit(f->t), 0);
+	assert_int_equal(stored_leases(f), 2);
+	assert_int_equal(dhcp_leases_batch_rows(f->t), 0);
+	/* An empty batch commits without a write. */
+	assert_int_equal(dhcp_leases_begin(f->t), 0);
+	assert_int_equal(dhcp_leases_commit(f->t), 0);
+}
+
+/* The lab fixture on a database file, so a second connection can break lease writes. */
+struct file_fixture {
+	struct fixture f;
+	char dir[64];
+	char path[96];
+};
+
+static int setup_file(void **state)
+{
+	struct file_fixture *ff = calloc(1, sizeof(*ff));
+	struct fixture *f = &ff->f;
+
+	assert_non_null(ff);
+	(void)snprintf(ff->dir, sizeof(ff->dir), "/tmp/rackd-lease-XXXXXX");
+	assert_non_null(mkdtemp(ff->dir));
+	(void)snprintf(ff->path, sizeof(ff->path), "%s/rackd.db", ff->dir);
+	assert_int_equal(store_open(ff->path, &f->st), 0);
+	f->subnet_id = add_subnet(f->st, "lab", IP(192, 0, 2, 0), 24, "br0");
+	add_range(f->st, f->subnet_id, IP(192, 0, 2, 100), IP(192, 0, 2, 103), STORE_RANGE_DYNAMIC);
+	f->now.mono = 1000;
+	f->now.unix_time = 1700000000;
+	assert_int_equal(dhcp_leases_new(f->st, OFFER_HOLD, DECLINE_HOLD, &f->now, &f->t), 0);
+	*state = ff;
+	return 0;
+}
+
+static int teardown_file(void **state)
+{
+	struct file_fixture *ff = *state;
+	char path[128];
+
+	dhcp_leases_free(ff->f.t);
+	store_free(ff->f.st);
+	(void)unlink(ff->path);
+	(void)snprintf(path, sizeof(path), "%s-wal", ff->path);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s-shm", ff->path);
+	(void)unlink(path);
+	(void)rmdir(ff->dir);
+	free(ff);
+	return 0;
+}
+
+/* Runs sql on the database file through a connection of its own. */
+static void run_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void failed_commit_rolls_back(void **state)
+{
+	struct file_fixture *ff = *state;
+	struct fixture *f = &ff->f;
+	struct dhcp_client_id a, b, holder;
+	uint8_t mac_a[6], mac_b[6];
+	uint32_t addr_a, addr_b;
+	struct store_lease *list = NULL;
+	size_t n = 0;
+
+	a = mac_client(1, mac_a);
+	b = mac_client(2, mac_b);
+	addr_a = offer(f, &a, mac_a, 0);
+	assert_int_equal(request(f, &a, mac_a, addr_a, DHCP_REQUEST_SELECTING), 0);
+	assert_int_equal(dhcp_leases_count(f->t), 1);
+
+	assert_int_equal(dhcp_leases_begin(f->t), 0);
+	assert_int_equal(dhcp_leases_release(f->t, &a, addr_a, &f->now), 0);
+	addr_b = offer(f, &b, mac_b, 0);
+	assert_int_equal(request(f, &b, mac_b, addr_b, DHCP_REQUEST_SELECTING), 0);
+	run_sql(ff->path, "CREATE TRIGGER broken_insert BEFORE INSERT ON leases BEGIN"
+	                  " SELECT RAISE(ABORT, 'write failed'); END;"
+	                  "CREATE TRIGGER broken_update BEFORE UPDATE ON leases BEGIN"
+	                  " SELECT RAISE(ABORT, 'write failed'); END;");
+	assert_true(dhcp_leases_commit(f->t) < 0);
+
+	/* Memory is back where the batch began: a bound to its address, b nowhere. */
+	assert_int_equal(dhcp_leases_state(f->t, addr_a, &f->now, &holder), DHCP_LEASE_BOUND);
+	assert_memory_equal(holder.data, a.data, a.len);
+	assert_int_equal(dhcp_leases_state(f->t, addr_b, &f->now, NULL), DHCP_LEASE_FREE);
+	assert_int_equal(dhcp_leases_count(f->t), 1);
+	/* The store holds a's bound row only. */
+	assert_int_equal(store_lease_list(f->st, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].address, addr_a);
+	assert_int_equal(list[0].state, STORE_LEASE_BOUND);
+	free(list);
+	/* Without a batch open, a failed write is the call's error and changes nothing. */
+	assert_true(request(f, &b, mac_b, addr_b, DHCP_REQUEST_SELECTING) < 0);
+	assert_int_equal(dhcp_leases_state(f->t, addr_b, &f->now, NULL), DHCP_LEASE_FREE);
+
+	run_sql(ff->path, "DROP TRIGGER broken_insert; DROP TRIGGER broken_update;");
+	assert_int_equal(request(f, &b, mac_b, addr_b, DHCP_REQUEST_SELECTING), 0);
+	assert_int_equal(dhcp_leases_state(f->t, addr_b, &f->now, NULL), DHCP_LEASE_BOUND);
+	/* The indexes were rebuilt: each client still finds its own entry. */
+	assert_int_equal(offer(f, &a, mac_a, 0), addr_a);
+	assert_int_equal(offer(f, &b, mac_b, 0), addr_b);
+}
+
+/* A client id from option 61 that differs per n but shares the chaddr. */
+static struct dhcp_client_id option61_client(uint8_t n, const uint8_t mac[6])
+{
+	const uint8_t opt[] = { 0xff, 0, 0, 0, n, 0, 1 };
+	struct dhcp_client_id id;
+
+	assert_int_equal(dhcp_client_id_set(opt, sizeof(opt), mac, &id), 0);
+	return id;
+}
+
+static void cap_per_mac(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_client_id id[4], other;
+	struct dhcp_subnet *relay;
+	uint8_t mac[6], other_mac[6];
+	uint32_t addr;
+
+	(void)mac_client(7, mac);
+	other = mac_client(8, other_mac);
+	for (uint8_t i = 0; i < 4; i++)
+		id[i] = option61_client(i, mac);
+	dhcp_leases_set_max_per_mac(f->t, 2);
+	addr = offer(f, &id[0], mac, 0);
+	assert_int_equal(request(f, &id[0], mac, addr, DHCP_REQUEST_SELECTING), 0);
+	(void)offer(f, &id[1], mac, 0);
+	/* A third client id behind the same MAC gets nothing, in this subnet or another. */
+	assert_int_equal(dhcp_leases_offer(f->t, lab(f), &id[2], mac, 0, &f->now, &addr), -EDQUOT);
+	relay = dhcp_leases_find_subnet(f->t, "br0", 0, IP(198, 51, 100, 1), 0);
+	assert_non_null(relay);
+	assert_int_equal(dhcp_leases_offer(f->t, relay, &id[2], mac, 0, &f->now, &addr), -EDQUOT);
+	assert_int_equal(dhcp_leases_request(f->t, lab(f), &id[2], mac, NULL, IP(192, 0, 2, 103),
+	                                     DHCP_REQUEST_SELECTING, &f->now, NULL),
+	                 -EDQUOT);
+	/* The clients under the cap keep being served, and other MACs are not affected. */
+	assert_int_equal(offer(f, &id[0], mac, 0), IP(192, 0, 2, 100));
+	assert_int_equal(offer(f, &other, other_mac, 0), IP(192, 0, 2, 102));
+	/* A released lease no longer counts. */
+	assert_int_equal(dhcp_leases_release(f->t, &id[0], IP(192, 0, 2, 100), &f->now), 0);
+	assert_int_equal(dhcp_leases_offer(f->t, relay, &id[2], mac, 0, &f->now, &addr), 0);
+	/* An expired offer no longer counts either. */
+	advance(f, OFFER_HOLD + 1);
+	assert_int_equal(dhcp_leases_offer(f->t, lab(f), &id[3], mac, 0, &f->now, &addr), 0);
+}
+
+/* Records address as a sticky address bound to a new machine whose PXE interface has mac. */
+static void reserve(struct fixture *f, uint8_t last, uint32_t address)
+{
+	struct store_machine candidate = { 0 }, machine;
+	struct store_ip_address ip = { 0 };
+	struct store_interface iface;
+	struct store_txn *tx;
+	bool created;
+
+	(void)mac_client(last, candidate.mac);
+	(void)snprintf(candidate.state, sizeof(candidate.state), "new");
+	assert_int_equal(store_machine_enroll(f->st, &candidate, &machine, &created), 0);
+	assert_int_equal(store_txn_begin(f->st, true, &tx), 0);
+	assert_int_equal(store_interface_find_mac(tx, candidate.mac, &iface), 0);
+	ipaddr_from_v4(address, &ip.address);
+	ip.subnet_id = f->subnet_id;
+	ip.interface_id = iface.id;
+	ip.kind = STORE_IP_STICKY;
+	assert_int_equal(store_ipam_address_insert(tx, &ip, &ip.id), 0);
+	assert_int_equal(store_txn_commit(tx), 0);
+}
+
+static void reservation_only_for_its_mac(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_client_id owner, far, a, b;
+	uint8_t owner_mac[6], far_mac[6], mac_a[6], mac_b[6];
+
+	owner = mac_client(0x51, owner_mac);
+	far = mac_client(0x52, far_mac);
+	a = mac_client(1, mac_a);
+	b = mac_client(2, mac_b);
+	reserve(f, 0x51, IP(192, 0, 2, 101));
+	reserve(f, 0x52, IP(192, 0, 2, 50)); /* outside the dynamic range */
+	assert_int_equal(dhcp_leases_sync(f->t, &f->now), 1);
+
+	assert_false(dhcp_leases_is_allocatable(f->t, lab(f), IP(192, 0, 2, 101)));
+	assert_int_equal(offer(f, &a, mac_a, IP(192, 0, 2, 101)), IP(192, 0, 2, 100));
+	assert_int_equal(offer(f, &b, mac_b, 0), IP(192, 0, 2, 102));
+	assert_int_equal(request(f, &b, mac_b, IP(192, 0, 2, 101), DHCP_REQUEST_SELECTING),
+	                 -EACCES);
+	assert_int_equal(request(f, &b, mac_b, IP(192, 0, 2, 50), DHCP_REQUEST_SELECTING),
+	                 -EACCES);
+
+	assert_int_equal(offer(f, &owner, owner_mac, 0), IP(192, 0, 2, 101));
+	assert_int_equal(request(f, &owner, owner_mac, IP(192, 0, 2, 101), DHCP_REQUEST_SELECTING),
+	                 0);
+	/* A client with a reservation gets no other address. */
+	assert_int_equal(request(f, &owner, owner_mac, IP(192, 0, 2, 103), DHCP_REQUEST_SELECTING),
+	                 -EADDRINUSE);
+	assert_int_equal(offer(f, &far, far_mac, 0), IP(192, 0, 2, 50));
+	assert_int_equal(request(f, &far, far_mac, IP(192, 0, 2, 50), DHCP_REQUEST_SELECTING), 0);
+	/* Both survive a restart as the owners' leases. */
+	restart(f);
+	assert_int_equal(dhcp_leases_state(f->t, IP(192, 0, 2, 50), &f->now, NULL),
+	                 DHCP_LEASE_BOUND);
+	assert_int_equal(offer(f, &owner, owner_mac, 0), IP(192, 0, 2, 101));
+}
+
+static void random_macs_cannot_take_reservation(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_client_id owner, id;
+	uint8_t owner_mac[6], mac[6];
+	size_t offered = 0, refused = 0;
+	uint32_t addr;
+
+	owner = mac_client(0x51, owner_mac);
+	reserve(f, 0x51, IP(192, 0, 2, 103));
+	assert_int_equal(dhcp_leases_sync(f->t, &f->now), 1);
+	srandom(7);
+	for (int i = 0; i < 5000; i++) {
+		for (size_t k = 0; k < sizeof(mac); k++)
+			mac[k] = (uint8_t)random();
+		mac[0] &= 0xfe;
+		assert_int_equal(dhcp_client_id_set(NULL, 0, mac, &id), 0);
+		if (dhcp_leases_offer(f->t, lab(f), &id, mac, IP(192, 0, 2, 103), &f->now, &addr) ==
+		    0) {
+			assert_int_not_equal(addr, IP(192, 0, 2, 103));
+			assert_int_equal(dhcp_leases_request(f->t, lab(f), &id, mac, NULL, addr,
+			                                     DHCP_REQUEST_SELECTING, &f->now, NULL),
+			                 0);
+			offered++;
+		} else {
+			refused++;
+		}
+		assert_int_equal(dhcp_leases_request(f->t, lab(f), &id, mac, NULL,
+		                                     IP(192, 0, 2, 103), DHCP_REQUEST_INIT_REBOOT,
+		                                     &f->now, NULL),
+		                 -EACCES);
+	}
+	/* Three dynamic addresses went to the first clients; the reserved one stayed free. */
+	assert_int_equal(offered, 3);
+	assert_int_equal(refused, 4997);
+	assert_int_equal(offer(f, &owner, owner_mac, 0), IP(192, 0, 2, 103));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +860,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(subnet_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_on_config_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_subnet_not_served, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_writes_at_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_commit_rolls_back, setup_file, teardown_file),
+		cmocka_unit_test_setup_teardown(cap_per_mac, setup, teardown),
+		cmocka_unit_test_setup_teardown(reservation_only_for_its_mac, setup, teardown),
+		cmocka_unit_test_setup_teardown(random_macs_cannot_take_reservation, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

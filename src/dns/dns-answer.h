@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * dns-answer -- authoritative query processing against a snapshot
+ * (RFC 1034 §4.3.2): answers, referrals, CNAME chains inside a zone,
+ * NXDOMAIN and NODATA with the SOA (RFC 2308), EDNS (RFC 6891), truncation,
+ * minimal ANY (RFC 8482); zone transfers (RFC 5936, RFC 1995) and NOTIFY
+ * messages (RFC 1996). Pure: no I/O, no logging, no allocation per query.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns-wire.h"
+#include "dns/dns-zone.h"
+
+struct dns_answer_opts {
+	bool tcp;
+	bool transfer_allowed; /* the client may use AXFR and IXFR */
+};
+
+/* Outcome of one query, for counters and logs. */
+struct dns_answer_info {
+	uint16_t rcode;
+	uint16_t qtype;
+	bool truncated;
+	bool transfer; /* AXFR or IXFR over TCP: the caller must use dns_transfer() */
+};
+
+/*
+ * Answers the request in req into resp (cap bytes, at least DNS_UDP_MAX for
+ * UDP and DNS_TCP_MAX for TCP). Borrows everything. Returns 0 and the length
+ * in *ret_len, or -EPROTO when nothing must be sent (a response, or shorter
+ * than a header). Never fails otherwise: malformed input gets FORMERR.
+ */
+int dns_answer(const struct dns_snapshot *snap, const uint8_t *req, size_t req_len,
+	       const struct dns_answer_opts *opts, uint8_t *resp, size_t cap, size_t *ret_len,
+	       struct dns_answer_info *ret_info);
+
+/* Receives one message of a multi-message response; a negative return stops the transfer. */
+typedef int (*dns_emit_fn)(void *ctx, const uint8_t *msg, size_t len);
+
+/*
+ * Runs an AXFR or IXFR request (already parsed into q, qtype AXFR or IXFR)
+ * over TCP: emits one or more messages through emit, using buf (cap bytes,
+ * DNS_TCP_MAX recommended) as scratch. IXFR answers with the differences
+ * when the history reaches back to the client's serial, a single SOA when
+ * the client is current, and the whole zone otherwise (RFC 1995 §4).
+ * Refused transfers and unknown zones produce one error message. Returns 0
+ * or the first negative value emit returned.
+ */
+int dns_transfer(const struct dns_snapshot *snap, const struct dns_query *q, bool allowed,
+		 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx);
+
+/* Builds a NOTIFY for zone (RFC 1996 §3.7) with message id. Returns 0 or -ENOSPC. */
+int dns_notify_build(const struct dns_zone *zone, uint16_t id, uint8_t *buf, size_t cap,
+		     size_t *ret_len);

@@ -1,0 +1,923 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * dns-server -- sockets and threads around dns-answer. Readers publish the
+ * snapshot they use in a per-thread hazard slot. The refresher swaps the
+ * current pointer and frees the old snapshot once no slot points at it, so
+ * answers never wait for a rebuild.
+ */
+#include "dns/dns-server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/log.h"
+#include "dns/dns-answer.h"
+#include "dns/dns-zone.h"
+#include "store/store-dns.h"
+
+#define DNS_WORKERS_MAX	   64
+#define UDP_BATCH	   32
+#define UDP_QUERY_MAX	   4096
+#define TCP_CONNS_MAX	   256
+#define TCP_IDLE_MS	   10000 /* RFC 7766 §6.2.3 leaves the idle timeout to the server */
+#define TCP_OUT_MAX	   (64u << 20) /* queued response bytes per connection (an AXFR) */
+#define WAKE_MS		   200
+#define NOTIFY_PENDING_MAX 1024
+#define NOTIFY_RETRY_MS	   2000
+#define NOTIFY_TRIES	   5
+#define SERIAL_RESERVE	   1000 /* serials reserved in the store ahead of use */
+
+struct dns_server;
+
+struct dns_worker {
+	struct dns_server *srv;
+	pthread_t thread;
+	int fd;
+	bool started;
+	_Atomic(struct dns_snapshot *) hazard;
+	uint8_t in[UDP_BATCH][UDP_QUERY_MAX];
+	uint8_t out[UDP_BATCH][DNS_UDP_MAX];
+};
+
+struct tcp_conn {
+	int fd;
+	uint64_t last_ms;
+	uint8_t in[2 + DNS_TCP_MAX];
+	size_t in_len;
+	uint8_t *out;
+	size_t out_len;
+	size_t out_off;
+	size_t out_cap;
+	bool allowed; /* peer may transfer */
+	bool closing;
+};
+
+struct notify_entry {
+	uint8_t apex[DNS_NAME_MAX];
+	size_t apex_len;
+	uint32_t address;
+	uint16_t port;
+	uint16_t id;
+	unsigned tries;
+	uint64_t next_ms;
+};
+
+struct dns_server {
+	const struct config *cfg;
+	struct store *st;
+	struct dns_zone_params params;
+	_Atomic(struct dns_snapshot *) current;
+	_Atomic bool stopping;
+
+	struct dns_worker *workers;
+	size_t n_workers;
+
+	int tcp_fd;
+	int epoll_fd;
+	pthread_t tcp_thread;
+	bool tcp_started;
+	_Atomic(struct dns_snapshot *) tcp_hazard;
+	struct tcp_conn *conns[TCP_CONNS_MAX];
+	uint8_t tcp_scratch[DNS_TCP_MAX];
+
+	pthread_t refresher;
+	bool refresher_started;
+	struct store_dns_changes seen;
+	struct store_dns_inventory inv;
+	int notify_fd;
+	struct notify_entry notify[NOTIFY_PENDING_MAX];
+	size_t n_notify;
+	uint16_t notify_id;
+};
+
+static uint64_t now_ms(void)
+{
+	return log_now_ms();
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static bool transfer_allowed(const struct config *cfg, uint32_t addr)
+{
+	for (size_t i = 0; i < cfg->n_dns_transfer; i++)
+		if (addr_in_prefix4(addr, cfg->dns_transfer_network[i],
+				    cfg->dns_transfer_prefix_len[i]))
+			return true;
+	return false;
+}
+
+/* Snapshots */
+
+static struct dns_snapshot *snapshot_acquire(struct dns_server *srv,
+					     _Atomic(struct dns_snapshot *) *hazard)
+{
+	struct dns_snapshot *s;
+
+	/* Publish, then re-check: the refresher cannot free what a slot shows. */
+	do {
+		s = atomic_load(&srv->current);
+		atomic_store(hazard, s);
+	} while (s != atomic_load(&srv->current));
+	return s;
+}
+
+static void snapshot_release(_Atomic(struct dns_snapshot *) *hazard)
+{
+	atomic_store(hazard, NULL);
+}
+
+static bool snapshot_in_use(struct dns_server *srv, const struct dns_snapshot *s)
+{
+	for (size_t i = 0; i < srv->n_workers; i++)
+		if (atomic_load(&srv->workers[i].hazard) == s)
+			return true;
+	return atomic_load(&srv->tcp_hazard) == s;
+}
+
+/* Frees a snapshot taken out of srv->current once no reader uses it. */
+static void snapshot_retire(struct dns_server *srv, struct dns_snapshot *old)
+{
+	struct timespec pause = { .tv_nsec = 20000 };
+
+	while (old && snapshot_in_use(srv, old))
+		(void)nanosleep(&pause, NULL);
+	dns_snapshot_free(old);
+}
+
+/* Serials */
+
+static void apex_text(const struct dns_zone *z, char buf[DNS_NAME_STRLEN])
+{
+	size_t len;
+
+	if (dns_name_to_text(z->apex, buf, DNS_NAME_STRLEN) < 0)
+		buf[0] = '\0';
+	len = strlen(buf);
+	if (len > 1)
+		buf[len - 1] = '\0'; /* stored without the final dot */
+}
+
+/*
+ * Gives zones new to snap the serial the store remembers, or one above
+ * everything served before when their content changed meanwhile; reserves
+ * serials ahead in the store so a crash never reuses one. Sets changed[i]
+ * when zone i must be written back and announced.
+ */
+static int resolve_serials(struct store *st, struct dns_snapshot *snap,
+			   const struct dns_snapshot *prev, bool *changed)
+{
+	for (size_t i = 0; i < snap->n_zones; i++) {
+		struct dns_zone *z = &snap->zones[i];
+		const struct dns_zone *old = dns_snapshot_zone_by_apex(prev, z->apex, z->apex_len);
+		struct store_dns_zone_state state = { 0 };
+		char apex[DNS_NAME_STRLEN];
+		int r;
+
+		changed[i] = false;
+		if (old && old->serial == z->serial)
+			continue;
+		apex_text(z, apex);
+		r = store_dns_zone_state_get(st, apex, &state);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (old == NULL) {
+			uint32_t serial = r == 0 && state.content_hash == z->content_hash
+						  ? state.serial
+						  : state.serial_ceiling + 1;
+
+			dns_snapshot_set_serial(snap, i, serial ? serial : 1);
+		}
+		changed[i] = r == -ENOENT || z->serial != state.serial ||
+			     z->content_hash != state.content_hash;
+		if (r == -ENOENT || (int32_t)(z->serial - state.serial_ceiling) > 0) {
+			state.serial = z->serial;
+			state.content_hash = z->content_hash;
+			state.serial_ceiling = z->serial + SERIAL_RESERVE;
+			r = store_dns_zone_state_put(st, apex, &state);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Writes serial and content hash of changed zones; runs after the swap, off the answer path. */
+static void persist_serials(struct dns_server *srv, const struct dns_snapshot *snap,
+			    const bool *changed)
+{
+	for (size_t i = 0; i < snap->n_zones; i++) {
+		const struct dns_zone *z = &snap->zones[i];
+		struct store_dns_zone_state state;
+		char apex[DNS_NAME_STRLEN];
+
+		if (!changed[i])
+			continue;
+		apex_text(z, apex);
+		if (store_dns_zone_state_get(srv->st, apex, &state) < 0)
+			continue;
+		state.serial = z->serial;
+		state.content_hash = z->content_hash;
+		if (store_dns_zone_state_put(srv->st, apex, &state) < 0)
+			log_warning("dns", "zone %s serial %u not stored: %s", apex, z->serial,
+				    store_last_error(srv->st));
+	}
+}
+
+/*
+ * Builds a snapshot from the store; reloads the inventory when
+ * reload_inventory. Writes the time the store reads ended to *ret_loaded_us
+ * (may be NULL): the reads wait for a writer's commit, the build does not.
+ */
+static int build(const struct dns_zone_params *params, struct store *st,
+		 struct store_dns_inventory *inv, bool reload_inventory, struct dns_snapshot *prev,
+		 struct dns_snapshot **ret_snap, size_t *ret_skipped, uint64_t *ret_loaded_us)
+{
+	struct store_dns_record *records = NULL;
+	size_t n_records = 0;
+	int r;
+
+	if (reload_inventory) {
+		struct store_dns_inventory fresh;
+
+		r = store_dns_inventory_load(st, &fresh);
+		if (r < 0)
+			return r;
+		store_dns_inventory_done(inv);
+		*inv = fresh;
+	}
+	r = store_dns_record_list(st, &records, &n_records);
+	if (r < 0)
+		return r;
+	if (ret_loaded_us)
+		*ret_loaded_us = now_us();
+	r = dns_snapshot_build(params, inv, records, n_records, prev, !reload_inventory, ret_snap,
+			       ret_skipped);
+	free(records);
+	return r;
+}
+
+/* NOTIFY (RFC 1996) */
+
+static void notify_send(struct dns_server *srv, struct notify_entry *e)
+{
+	const struct dns_snapshot *snap = atomic_load(&srv->current);
+	const struct dns_zone *z = dns_snapshot_zone_by_apex(snap, e->apex, e->apex_len);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(e->port),
+				  .sin_addr.s_addr = htonl(e->address) };
+	uint8_t msg[DNS_UDP_MIN];
+	size_t len;
+
+	e->tries++;
+	e->next_ms = now_ms() + NOTIFY_RETRY_MS;
+	if (z == NULL || dns_notify_build(z, e->id, msg, sizeof(msg), &len) < 0)
+		return;
+	if (sendto(srv->notify_fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		log_debug("dns", "sendto() of NOTIFY failed: %s", strerror(errno));
+}
+
+static void notify_queue(struct dns_server *srv, const struct dns_zone *z)
+{
+	for (size_t k = 0; k < srv->cfg->n_dns_notify; k++) {
+		struct notify_entry *e = NULL;
+
+		for (size_t i = 0; i < srv->n_notify && e == NULL; i++)
+			if (srv->notify[i].apex_len == z->apex_len &&
+			    memcmp(srv->notify[i].apex, z->apex, z->apex_len) == 0 &&
+			    srv->notify[i].address == srv->cfg->dns_notify_address[k] &&
+			    srv->notify[i].port == srv->cfg->dns_notify_port[k])
+				e = &srv->notify[i];
+		if (e == NULL && srv->n_notify == NOTIFY_PENDING_MAX) {
+			log_warning("dns", "NOTIFY dropped: %d notifications pending",
+				    NOTIFY_PENDING_MAX);
+			return;
+		}
+		if (e == NULL)
+			e = &srv->notify[srv->n_notify++];
+		memcpy(e->apex, z->apex, z->apex_len);
+		e->apex_len = z->apex_len;
+		e->address = srv->cfg->dns_notify_address[k];
+		e->port = srv->cfg->dns_notify_port[k];
+		e->id = ++srv->notify_id;
+		e->tries = 0;
+		notify_send(srv, e);
+	}
+}
+
+static void notify_remove(struct dns_server *srv, size_t i)
+{
+	srv->notify[i] = srv->notify[--srv->n_notify];
+}
+
+/* Reads NOTIFY responses and resends the unanswered ones. */
+static void notify_poll(struct dns_server *srv)
+{
+	uint8_t buf[DNS_UDP_MAX];
+	struct sockaddr_in from;
+	socklen_t fromlen = sizeof(from);
+	ssize_t n;
+
+	while ((n = recvfrom(srv->notify_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &fromlen)) >= DNS_HEADER_LEN) {
+		struct wire_reader r;
+		uint16_t id;
+
+		wire_reader_init(&r, buf, (size_t)n);
+		id = wire_read_u16(&r);
+		for (size_t i = 0; i < srv->n_notify; i++) {
+			if (srv->notify[i].id == id &&
+			    srv->notify[i].address == ntohl(from.sin_addr.s_addr)) {
+				notify_remove(srv, i);
+				break;
+			}
+		}
+		fromlen = sizeof(from);
+	}
+	for (size_t i = 0; i < srv->n_notify; i++) {
+		struct notify_entry *e = &srv->notify[i];
+		char ip[ADDR_IPV4_STRLEN];
+
+		if (e->next_ms > now_ms())
+			continue;
+		if (e->tries < NOTIFY_TRIES) {
+			notify_send(srv, e);
+			continue;
+		}
+		addr_format_ipv4(e->address, ip);
+		log_warning("dns", "NOTIFY to %s:%u unanswered after %u tries, given up", ip,
+			    e->port, e->tries);
+		notify_remove(srv, i--);
+	}
+}
+
+/* Refresher */
+
+static void refresh(struct dns_server *srv)
+{
+	struct store_dns_changes now;
+	struct dns_snapshot *snap, *prev = atomic_load(&srv->current);
+	uint64_t start = now_us(), loaded = start, swapped;
+	size_t skipped = 0, n_changed = 0;
+	bool reload;
+	bool *changed;
+	int r;
+
+	store_dns_changes(srv->st, &now);
+	reload = now.inventory != srv->seen.inventory;
+	srv->seen = now; /* read before the data, so a change during the build is seen next round */
+	r = build(&srv->params, srv->st, &srv->inv, reload, prev, &snap, &skipped, &loaded);
+	if (r < 0) {
+		log_error("dns", "zones not rebuilt: %s", strerror(-r));
+		return;
+	}
+	changed = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*changed));
+	if (changed == NULL || resolve_serials(srv->st, snap, prev, changed) < 0) {
+		log_error("dns", "zones not rebuilt: serial state unavailable: %s",
+			  store_last_error(srv->st));
+		free(changed);
+		dns_snapshot_free(snap);
+		return;
+	}
+	/* From here on every new batch of queries reads the new snapshot. */
+	prev = atomic_exchange(&srv->current, snap);
+	swapped = now_us();
+	store_dns_set_applied(srv->st, &now);
+	snapshot_retire(srv, prev);
+	for (size_t i = 0; i < snap->n_zones; i++) {
+		if (!changed[i])
+			continue;
+		n_changed++;
+		notify_queue(srv, &snap->zones[i]);
+	}
+	persist_serials(srv, snap, changed);
+	free(changed);
+	/*
+	 * read_us: store reads, which wait for the writer's commit to finish;
+	 * build_us: from the data read to the new snapshot published.
+	 */
+	log_info("dns", "zones rebuilt zones=%zu changed=%zu skipped_records=%zu inventory=%s read_us=%llu build_us=%llu",
+		 snap->n_zones, n_changed, skipped, reload ? "reloaded" : "kept",
+		 (unsigned long long)(loaded - start), (unsigned long long)(swapped - loaded));
+}
+
+static void *refresher_main(void *arg)
+{
+	struct dns_server *srv = arg;
+
+	while (!atomic_load(&srv->stopping)) {
+		bool changed = store_dns_wait_changes(srv->st, &srv->seen, WAKE_MS);
+
+		if (changed && !atomic_load(&srv->stopping))
+			refresh(srv);
+		if (srv->n_notify > 0)
+			notify_poll(srv);
+	}
+	return NULL;
+}
+
+/* UDP */
+
+static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *iovs,
+		      struct sockaddr_in *peers, int n)
+{
+	struct dns_server *srv = w->srv;
+	struct mmsghdr out[UDP_BATCH];
+	struct iovec out_iov[UDP_BATCH];
+	const struct dns_snapshot *snap = snapshot_acquire(srv, &w->hazard);
+	int n_out = 0, sent = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct dns_answer_opts opts = { .tcp = false };
+		size_t len;
+
+		if (peers[i].sin_family != AF_INET)
+			continue;
+		opts.transfer_allowed = transfer_allowed(srv->cfg, ntohl(peers[i].sin_addr.s_addr));
+		if (dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
+			       sizeof(w->out[n_out]), &len, NULL) < 0)
+			continue;
+		out_iov[n_out] = (struct iovec){ .iov_base = w->out[n_out], .iov_len = len };
+		out[n_out].msg_hdr = (struct msghdr){ .msg_name = &peers[i],
+						      .msg_namelen = sizeof(peers[i]),
+						      .msg_iov = &out_iov[n_out],
+						      .msg_iovlen = 1 };
+		n_out++;
+	}
+	snapshot_release(&w->hazard);
+	(void)iovs;
+	while (sent < n_out) {
+		int r = sendmmsg(w->fd, out + sent, (unsigned)(n_out - sent), 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* A failed datagram (e.g. an unreachable peer) is skipped, not retried. */
+			sent++;
+			continue;
+		}
+		sent += r;
+	}
+}
+
+static void *udp_main(void *arg)
+{
+	struct dns_worker *w = arg;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iovs[UDP_BATCH];
+	struct sockaddr_in peers[UDP_BATCH];
+
+	while (!atomic_load(&w->srv->stopping)) {
+		int n;
+
+		for (int i = 0; i < UDP_BATCH; i++) {
+			iovs[i] = (struct iovec){ .iov_base = w->in[i], .iov_len = UDP_QUERY_MAX };
+			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &peers[i],
+							   .msg_namelen = sizeof(peers[i]),
+							   .msg_iov = &iovs[i],
+							   .msg_iovlen = 1 };
+			msgs[i].msg_len = 0;
+		}
+		/* Blocks for the first datagram, then takes whatever else is queued. */
+		n = recvmmsg(w->fd, msgs, UDP_BATCH, MSG_WAITFORONE, NULL);
+		if (n <= 0)
+			continue; /* timeout (SO_RCVTIMEO) or EINTR: re-check stopping */
+		udp_batch(w, msgs, iovs, peers, n);
+	}
+	return NULL;
+}
+
+static int open_socket(const struct config *cfg, int type, int *ret_fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->dns_port),
+				  .sin_addr.s_addr = htonl(cfg->dns_address) };
+	struct timeval tv = { .tv_usec = WAKE_MS * 1000 };
+	int one = 1, rcvbuf = 4 << 20;
+	char ip[ADDR_IPV4_STRLEN];
+	int fd, r;
+
+	addr_format_ipv4(cfg->dns_address, ip);
+	fd = socket(AF_INET, type | SOCK_CLOEXEC | (type == SOCK_STREAM ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0) {
+		r = -errno;
+		log_error("dns", "socket() failed: %s", strerror(errno));
+		return r;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 128) < 0)) {
+		r = -errno;
+		log_error("dns", "bind() on %s:%u/%s failed: %s", ip, cfg->dns_port,
+			  type == SOCK_STREAM ? "tcp" : "udp", strerror(errno));
+		(void)close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* TCP */
+
+static void conn_close(struct dns_server *srv, size_t slot)
+{
+	struct tcp_conn *c = srv->conns[slot];
+
+	(void)close(c->fd);
+	free(c->out);
+	free(c);
+	srv->conns[slot] = NULL;
+}
+
+static int conn_queue(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct tcp_conn *c = ctx;
+	size_t need = c->out_len + 2 + len;
+
+	if (need > TCP_OUT_MAX)
+		return -E2BIG;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		void *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	c->out[c->out_len] = (uint8_t)(len >> 8);
+	c->out[c->out_len + 1] = (uint8_t)len;
+	memcpy(c->out + c->out_len + 2, msg, len);
+	c->out_len += 2 + len;
+	return 0;
+}
+
+/* Answers one length-prefixed message (RFC 1035 §4.2.2). */
+static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+	struct dns_answer_opts opts = { .tcp = true, .transfer_allowed = c->allowed };
+	const struct dns_snapshot *snap = snapshot_acquire(srv, &srv->tcp_hazard);
+	struct dns_answer_info info;
+	size_t out_len;
+	int r;
+
+	r = dns_answer(snap, msg, len, &opts, srv->tcp_scratch, sizeof(srv->tcp_scratch), &out_len,
+		       &info);
+	if (r == 0 && info.transfer) {
+		struct dns_query q;
+
+		(void)dns_query_parse(msg, len, &q);
+		r = dns_transfer(snap, &q, c->allowed, srv->tcp_scratch, sizeof(srv->tcp_scratch),
+				 conn_queue, c);
+		if (r == 0)
+			log_info("dns", "zone transfer %s sent bytes=%zu",
+				 q.qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", c->out_len);
+	} else if (r == 0) {
+		r = conn_queue(c, srv->tcp_scratch, out_len);
+	} else {
+		r = 0; /* a response message: nothing to send */
+	}
+	snapshot_release(&srv->tcp_hazard);
+	return r;
+}
+
+static void conn_write(struct dns_server *srv, size_t slot)
+{
+	struct tcp_conn *c = srv->conns[slot];
+
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			c->closing = true;
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	struct epoll_event ev = { .events = EPOLLIN | (c->out_len ? EPOLLOUT : 0),
+				  .data.u64 = slot };
+	(void)epoll_ctl(srv->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void conn_read(struct dns_server *srv, size_t slot)
+{
+	struct tcp_conn *c = srv->conns[slot];
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			c->closing = true;
+		return;
+	}
+	c->in_len += (size_t)n;
+	c->last_ms = now_ms();
+	/* Pipelined queries are answered in order (RFC 7766 §6.2.1.1 allows either). */
+	while (c->in_len >= 2) {
+		size_t len = (size_t)c->in[0] << 8 | c->in[1];
+
+		if (c->in_len < 2 + len)
+			break;
+		if (conn_message(srv, c, c->in + 2, len) < 0) {
+			c->closing = true;
+			return;
+		}
+		memmove(c->in, c->in + 2 + len, c->in_len - 2 - len);
+		c->in_len -= 2 + len;
+	}
+	conn_write(srv, slot);
+}
+
+static void tcp_accept(struct dns_server *srv)
+{
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct tcp_conn *c;
+		size_t slot;
+
+		if (fd < 0)
+			return;
+		for (slot = 0; slot < TCP_CONNS_MAX && srv->conns[slot]; slot++)
+			;
+		c = slot < TCP_CONNS_MAX ? calloc(1, sizeof(*c)) : NULL;
+		if (c == NULL) {
+			(void)close(fd); /* at the connection cap: RFC 7766 §6.2.2 allows closing */
+			continue;
+		}
+		c->fd = fd;
+		c->last_ms = now_ms();
+		c->allowed = transfer_allowed(srv->cfg, ntohl(peer.sin_addr.s_addr));
+		srv->conns[slot] = c;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot };
+		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			conn_close(srv, slot);
+	}
+}
+
+static void *tcp_main(void *arg)
+{
+	struct dns_server *srv = arg;
+	struct epoll_event events[64];
+
+	while (!atomic_load(&srv->stopping)) {
+		int n = epoll_wait(srv->epoll_fd, events, 64, WAKE_MS);
+		uint64_t now;
+
+		for (int i = 0; i < n; i++) {
+			uint64_t slot = events[i].data.u64;
+
+			if (slot == UINT64_MAX) {
+				tcp_accept(srv);
+				continue;
+			}
+			if (srv->conns[slot] == NULL)
+				continue;
+			if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				conn_read(srv, slot);
+			if (srv->conns[slot] && (events[i].events & EPOLLOUT))
+				conn_write(srv, slot);
+		}
+		now = now_ms(); /* after the events, which move last_ms forward */
+		for (size_t s = 0; s < TCP_CONNS_MAX; s++) {
+			struct tcp_conn *c = srv->conns[s];
+
+			if (c && (c->closing || (c->out_len == 0 && c->last_ms + TCP_IDLE_MS < now)))
+				conn_close(srv, s);
+		}
+	}
+	return NULL;
+}
+
+/* Lifecycle */
+
+int dns_server_new(const struct config *cfg, struct store *st, struct dns_server **ret_server)
+{
+	struct dns_server *srv;
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->cfg = cfg;
+	srv->st = st;
+	srv->tcp_fd = srv->epoll_fd = srv->notify_fd = -1;
+	if (dns_zone_params_from_config(cfg, &srv->params) < 0) {
+		free(srv);
+		return -EINVAL;
+	}
+	srv->n_workers = cfg->dns_workers < DNS_WORKERS_MAX ? cfg->dns_workers : DNS_WORKERS_MAX;
+	srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
+	if (srv->workers == NULL) {
+		free(srv);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		srv->workers[i].srv = srv;
+		srv->workers[i].fd = -1;
+	}
+	*ret_server = srv;
+	return 0;
+}
+
+static int first_snapshot(struct dns_server *srv)
+{
+	struct dns_snapshot *snap;
+	size_t skipped = 0;
+	bool *changed;
+	int r;
+
+	store_dns_changes(srv->st, &srv->seen);
+	r = build(&srv->params, srv->st, &srv->inv, true, NULL, &snap, &skipped, NULL);
+	if (r < 0) {
+		log_error("dns", "zones could not be built: %s", strerror(-r));
+		return r;
+	}
+	changed = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*changed));
+	r = changed ? resolve_serials(srv->st, snap, NULL, changed) : -ENOMEM;
+	if (r == 0)
+		persist_serials(srv, snap, changed);
+	free(changed);
+	if (r < 0) {
+		log_error("dns", "zone serials could not be read: %s", store_last_error(srv->st));
+		dns_snapshot_free(snap);
+		return r;
+	}
+	atomic_store(&srv->current, snap);
+	store_dns_set_applied(srv->st, &srv->seen);
+	log_notice("dns", "zones loaded zones=%zu skipped_records=%zu", snap->n_zones, skipped);
+	return 0;
+}
+
+static int start_threads(struct dns_server *srv)
+{
+	int r;
+
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		r = pthread_create(&srv->workers[i].thread, NULL, udp_main, &srv->workers[i]);
+		if (r)
+			return -r;
+		srv->workers[i].started = true;
+	}
+	r = pthread_create(&srv->tcp_thread, NULL, tcp_main, srv);
+	if (r)
+		return -r;
+	srv->tcp_started = true;
+	r = pthread_create(&srv->refresher, NULL, refresher_main, srv);
+	if (r)
+		return -r;
+	srv->refresher_started = true;
+	return 0;
+}
+
+int dns_server_start(struct dns_server *srv)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
+	char ip[ADDR_IPV4_STRLEN];
+	int r;
+
+	r = first_snapshot(srv);
+	for (size_t i = 0; r == 0 && i < srv->n_workers; i++)
+		r = open_socket(srv->cfg, SOCK_DGRAM, &srv->workers[i].fd);
+	if (r == 0)
+		r = open_socket(srv->cfg, SOCK_STREAM, &srv->tcp_fd);
+	if (r < 0)
+		return r;
+	srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	srv->notify_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (srv->epoll_fd < 0 || srv->notify_fd < 0 ||
+	    epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, srv->tcp_fd, &ev) < 0) {
+		r = -errno;
+		log_error("dns", "epoll or NOTIFY socket setup failed: %s", strerror(errno));
+		return r;
+	}
+	r = start_threads(srv);
+	if (r < 0) {
+		log_error("dns", "pthread_create() failed: %s", strerror(-r));
+		dns_server_stop(srv);
+		return r;
+	}
+	addr_format_ipv4(srv->cfg->dns_address, ip);
+	log_notice("dns", "listening on %s:%u workers=%zu", ip, srv->cfg->dns_port,
+		   srv->n_workers);
+	/* Zones loaded before a restart may have changed meanwhile: tell the secondaries. */
+	for (size_t i = 0; i < atomic_load(&srv->current)->n_zones; i++)
+		notify_queue(srv, &atomic_load(&srv->current)->zones[i]);
+	return 0;
+}
+
+void dns_server_stop(struct dns_server *srv)
+{
+	atomic_store(&srv->stopping, true);
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		if (srv->workers[i].started)
+			(void)pthread_join(srv->workers[i].thread, NULL);
+		srv->workers[i].started = false;
+	}
+	if (srv->tcp_started)
+		(void)pthread_join(srv->tcp_thread, NULL);
+	if (srv->refresher_started)
+		(void)pthread_join(srv->refresher, NULL);
+	srv->tcp_started = srv->refresher_started = false;
+}
+
+void dns_server_free(struct dns_server *srv)
+{
+	if (srv == NULL)
+		return;
+	dns_server_stop(srv);
+	for (size_t i = 0; i < srv->n_workers; i++)
+		if (srv->workers[i].fd >= 0)
+			(void)close(srv->workers[i].fd);
+	for (size_t s = 0; s < TCP_CONNS_MAX; s++)
+		if (srv->conns[s])
+			conn_close(srv, s);
+	if (srv->tcp_fd >= 0)
+		(void)close(srv->tcp_fd);
+	if (srv->epoll_fd >= 0)
+		(void)close(srv->epoll_fd);
+	if (srv->notify_fd >= 0)
+		(void)close(srv->notify_fd);
+	dns_snapshot_free(atomic_load(&srv->current));
+	store_dns_inventory_done(&srv->inv);
+	free(srv->workers);
+	free(srv);
+}
+
+int dns_zone_export(const struct config *cfg, struct store *st, const char *zone_name, FILE *out,
+		    char *err, size_t err_size)
+{
+	struct store_dns_inventory inv = { 0 };
+	struct dns_zone_params params;
+	struct dns_snapshot *snap = NULL;
+	const struct dns_zone *z;
+	uint8_t apex[DNS_NAME_MAX];
+	size_t apex_len;
+	bool *changed = NULL;
+	int r;
+
+	if (dns_zone_params_from_config(cfg, &params) < 0) {
+		(void)snprintf(err, err_size, "[dns] ns is missing or invalid");
+		return -EINVAL;
+	}
+	if (dns_name_from_text(zone_name, apex, &apex_len) < 0) {
+		(void)snprintf(err, err_size, "invalid zone name \"%s\"", zone_name);
+		return -EINVAL;
+	}
+	dns_name_lower(apex);
+	r = build(&params, st, &inv, true, NULL, &snap, NULL, NULL);
+	if (r == 0)
+		changed = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*changed));
+	if (r == 0)
+		r = changed ? resolve_serials(st, snap, NULL, changed) : -ENOMEM;
+	if (r < 0) {
+		(void)snprintf(err, err_size, "zones could not be built: %s", strerror(-r));
+		goto out;
+	}
+	z = dns_snapshot_zone_by_apex(snap, apex, apex_len);
+	if (z == NULL) {
+		size_t off = (size_t)snprintf(err, err_size, "rackd serves no zone \"%s\"; zones:",
+					      zone_name);
+
+		for (size_t i = 0; i < snap->n_zones && off < err_size; i++) {
+			char text[DNS_NAME_STRLEN];
+
+			apex_text(&snap->zones[i], text);
+			off += (size_t)snprintf(err + off, err_size - off, " %s", text);
+		}
+		r = -ENOENT;
+		goto out;
+	}
+	r = dns_zone_write_master(z, out);
+	if (r < 0)
+		(void)snprintf(err, err_size, "writing the zone failed: %s", strerror(-r));
+out:
+	free(changed);
+	dns_snapshot_free(snap);
+	store_dns_inventory_done(&inv);
+	return r;
+}
