@@ -77,18 +77,11 @@ struct cli_resource {
 	const struct cli_column *columns;
 };
 
-#define END_FIELDS                                   \
-	{                                            \
-		NULL, NULL, FK_STRING, 0, NULL, NULL \
-	}
-#define END_FILTERS              \
-	{                        \
-		NULL, NULL, NULL \
-	}
-#define END_COLUMNS                \
-	{                          \
-		NULL, NULL, C_TEXT \
-	}
+/* clang-format off */
+#define END_FIELDS  { NULL, NULL, FK_STRING, 0, NULL, NULL }
+#define END_FILTERS { NULL, NULL, NULL }
+#define END_COLUMNS { NULL, NULL, C_TEXT }
+/* clang-format on */
 #define CU (V_CREATE | V_UPDATE)
 
 static const struct cli_field site_fields[] = {
@@ -149,7 +142,7 @@ static const struct cli_column tag_columns[] = {
 static const struct cli_field machine_fields[] = {
 	{ "hostname", "hostname", FK_STRING, CU, "NAME", "one DNS label, lower case" },
 	{ "mac", "mac", FK_STRING, V_CREATE, "MAC", "MAC of the boot interface, any notation" },
-	{ "state", "state", FK_STRING, CU, "STATE",
+	{ "state", "state", FK_STRING, V_CREATE, "STATE",
 	  "new, commissioning, ready, deploying, deployed, releasing, broken or retired" },
 	{ "arch", "arch", FK_STRING, CU, "ARCH", "x86_64, i386, arm64 or arm32" },
 	{ "firmware", "firmware", FK_STRING, CU, "FW", "bios, uefi or uefi-http" },
@@ -507,8 +500,7 @@ static void join_list(json_t *list, char *buf, size_t size)
 	json_t *v;
 
 	buf[0] = '\0';
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach(list, i, v) {
 		char item[CELL_MAX];
 		int w;
 
@@ -549,8 +541,7 @@ static void cell_text(json_t *obj, const struct cli_column *c, char *buf, size_t
 		return;
 	case C_RANGES:
 		buf[0] = '\0';
-		json_array_foreach(v, i, r)
-		{
+		json_array_foreach(v, i, r) {
 			int w = snprintf(
 			        buf + off, size - off, "%s%s%s-%s", off ? "," : "",
 			        strcmp(str_or(r, "kind", ""), "reserved") == 0 ? "reserved:" : "",
@@ -578,8 +569,7 @@ static void print_table(const struct cli_column *cols, json_t *items)
 
 	for (; cols[n_cols].title && n_cols < 16; n_cols++)
 		widths[n_cols] = strlen(cols[n_cols].title);
-	json_array_foreach(items, i, obj)
-	{
+	json_array_foreach(items, i, obj) {
 		for (size_t c = 0; c < n_cols; c++) {
 			cell_text(obj, &cols[c], cell, sizeof(cell));
 			if (strlen(cell) > widths[c])
@@ -589,8 +579,7 @@ static void print_table(const struct cli_column *cols, json_t *items)
 	for (size_t c = 0; c < n_cols; c++)
 		printf("%-*s%s", c + 1 < n_cols ? (int)widths[c] : 0, cols[c].title,
 		       c + 1 < n_cols ? "  " : "\n");
-	json_array_foreach(items, i, obj)
-	{
+	json_array_foreach(items, i, obj) {
 		for (size_t c = 0; c < n_cols; c++) {
 			cell_text(obj, &cols[c], cell, sizeof(cell));
 			printf("%-*s%s", c + 1 < n_cols ? (int)widths[c] : 0, cell,
@@ -606,9 +595,10 @@ static void print_object(json_t *obj)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) if (strlen(key) > width) width = strlen(key);
 	json_object_foreach(obj, key, v)
-	{
+		if (strlen(key) > width)
+			width = strlen(key);
+	json_object_foreach(obj, key, v) {
 		char text[4096];
 
 		if (json_is_array(v) &&

@@ -27,29 +27,30 @@ static void print_dns_records(json_t *items)
 
 		if (json_is_integer(ttl))
 			(void)snprintf(ttl_text, sizeof(ttl_text), "%lld",
-				       (long long)json_integer_value(ttl));
+			               (long long)json_integer_value(ttl));
 		else
 			(void)snprintf(ttl_text, sizeof(ttl_text), "default");
 		printf("%-6lld %-40s %-6s %-8s %s\n",
-		       (long long)json_integer_value(json_object_get(r, "id")), str_or(r, "name", "-"),
-		       str_or(r, "type", "-"), ttl_text, str_or(r, "data", "-"));
+		       (long long)json_integer_value(json_object_get(r, "id")),
+		       str_or(r, "name", "-"), str_or(r, "type", "-"), ttl_text,
+		       str_or(r, "data", "-"));
 	}
 }
 
 static void usage_dns_records(FILE *out)
 {
 	fprintf(out, "Usage: rackctl dns records list\n"
-		     "       rackctl dns records create NAME TYPE DATA [--ttl SECONDS]\n"
-		     "       rackctl dns records delete ID\n"
-		     "\n"
-		     "TYPE is A, AAAA, CNAME, TXT, SRV, MX or NS. DATA is the record's value in\n"
-		     "zone-file form, for example 192.0.2.5, \"10 mail.lab.example.\" or\n"
-		     "\"0 5 5060 sip.lab.example.\". --ttl defaults to the [dns] ttl of rackd.\n");
+	             "       rackctl dns records create NAME TYPE DATA [--ttl SECONDS]\n"
+	             "       rackctl dns records delete ID\n"
+	             "\n"
+	             "TYPE is A, AAAA, CNAME, TXT, SRV, MX or NS. DATA is the record's value in\n"
+	             "zone-file form, for example 192.0.2.5, \"10 mail.lab.example.\" or\n"
+	             "\"0 5 5060 sip.lab.example.\". --ttl defaults to the [dns] ttl of rackd.\n");
 }
 
 /* Sends a record change and prints the result; expected is the success status. */
 static int dns_record_call(const struct options *o, const char *method, const char *path,
-			   json_t *body, long expected, const char *verb)
+                           json_t *body, long expected, const char *verb)
 {
 	json_t *resp = NULL;
 	long status = 0;
@@ -90,8 +91,9 @@ static int cmd_dns_records_create(const struct options *o, int argc, char **argv
 		long long ttl = strtoll(argv[5], &end, 10);
 
 		if (errno || *end || ttl < 0 || ttl > 2147483647) {
-			fprintf(stderr, "rackctl: invalid --ttl \"%s\": expected seconds from 0 to 2147483647\n",
-				argv[5]);
+			fprintf(stderr,
+			        "rackctl: invalid --ttl \"%s\": expected seconds from 0 to 2147483647\n",
+			        argv[5]);
 			json_decref(body);
 			return EXIT_USAGE;
 		}
@@ -134,40 +136,43 @@ static int cmd_dns(const struct options *o, int argc, char **argv)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: rackctl [OPTIONS] RESOURCE VERB [ARGS] [OPTIONS]\n"
-		"       rackctl [OPTIONS] whoami\n"
-		"       rackctl [OPTIONS] machine VERB HOST [ARGS] (BMC, power, lifecycle;\n"
-		"                         rackctl machine --help)\n"
-		"\n"
-		"Resources (rackctl RESOURCE --help lists their verbs):\n");
+	fprintf(out, "Usage: rackctl [OPTIONS] RESOURCE VERB [ARGS] [OPTIONS]\n"
+	             "       rackctl [OPTIONS] whoami\n"
+	             "       rackctl [OPTIONS] machine VERB HOST [ARGS] (BMC, power, lifecycle;\n"
+	             "                         rackctl machine --help)\n"
+	             "\n"
+	             "Resources (rackctl RESOURCE --help lists their verbs):\n");
 	cli_resources_usage(out);
 	fprintf(out,
-		"  %-12s %s\n"
-		"\n"
-		"Verbs: list, get, create, update, delete; allocate (subnets, ranges);\n"
-		"reserve (addresses); every verb takes --help.\n"
-		"\n"
-		"Options:\n"
-		"  --url URL       rackd base URL (default: $RACKD_URL, the config file, or\n"
-		"                  " CLI_URL_DEFAULT ")\n"
-		"  --token TOKEN   API token (default: $RACKD_TOKEN or the config file)\n"
-		"  --config PATH   config file with \"url = ...\" and \"token = ...\" lines\n"
-		"                  (default: $RACKCTL_CONFIG or ~/.config/rackctl.conf)\n"
-		"  --json          print JSON instead of a table\n"
-		"  --help          show this help\n"
-		"  --version       show the version\n"
-		"\n"
-		"Exit status: 0 success, 1 request failed, 2 bad usage.\n",
-		"dns", "DNS records (rackctl dns records --help)");
+	        "  %-12s %s\n"
+	        "\n"
+	        "Verbs: list, get, create, update, delete; allocate (subnets, ranges);\n"
+	        "reserve (addresses); every verb takes --help.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --url URL       rackd base URL (default: $RACKD_URL, the config file, or\n"
+	        "                  " CLI_URL_DEFAULT ")\n"
+	        "  --token TOKEN   API token (default: $RACKD_TOKEN or the config file)\n"
+	        "  --config PATH   config file with \"url = ...\" and \"token = ...\" lines\n"
+	        "                  (default: $RACKCTL_CONFIG or ~/.config/rackctl.conf)\n"
+	        "  --json          print JSON instead of a table\n"
+	        "  --help          show this help\n"
+	        "  --version       show the version\n"
+	        "\n"
+	        "Exit status: 0 success, 1 request failed, 2 bad usage.\n",
+	        "dns", "DNS records (rackctl dns records --help)");
 }
 
-static int cmd_whoami(const struct options *o, int argc)
+static int cmd_whoami(const struct options *o, int argc, char **argv)
 {
 	json_t *resp = NULL;
 	long status = 0;
 	int r;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: rackctl whoami\n\nShows the name and role of the API token in use.\n");
+		return 0;
+	}
 	if (argc != 1) {
 		fprintf(stderr, "Usage: rackctl whoami\n");
 		return EXIT_USAGE;
@@ -195,10 +200,14 @@ static int run_command(const struct options *o, int argc, char **argv)
 	int r;
 
 	if (strcmp(argv[0], "whoami") == 0)
-		return cmd_whoami(o, argc);
+		return cmd_whoami(o, argc, argv);
 	if (strcmp(argv[0], "machine") == 0)
 		return cli_machine_command(o, argc - 1, argv + 1);
 	if (strcmp(argv[0], "dns") == 0) {
+		if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+			usage_dns_records(stdout);
+			return 0;
+		}
 		if (argc < 2) {
 			usage_dns_records(stderr);
 			return EXIT_USAGE;
@@ -208,8 +217,7 @@ static int run_command(const struct options *o, int argc, char **argv)
 	r = cli_resource_command(o, argc, argv);
 	if (r >= 0)
 		return r;
-	fprintf(stderr, "rackctl: unknown resource \"%s\"; rackctl --help lists them\n",
-		argv[0]);
+	fprintf(stderr, "rackctl: unknown resource \"%s\"; rackctl --help lists them\n", argv[0]);
 	return EXIT_USAGE;
 }
 

@@ -4,11 +4,14 @@
  * and the reply destination rules of RFC 2131 §4.1. All protocol state
  * belongs to the server thread, and other threads read only the counters.
  *
- * Messages are handled in batches (group commit): one recvmmsg() reads up
- * to BATCH_MAX datagrams, every message is decided and its reply built,
- * the lease rows of the whole batch reach the store in one transaction,
- * and only then does one sendmmsg() send the replies. When that write
- * fails, no reply of the batch is sent and the lease table is rolled back.
+ * Messages are handled in batches (group commit): recvmmsg() reads up to
+ * BATCH_MAX datagrams, every message is decided and its reply built, and
+ * replies that promise nothing durable (OFFER, NAK, the ACK of an INFORM)
+ * leave at once with sendmmsg(). While the batch has lease rows to write,
+ * it goes on reading what arrives within COMMIT_DELAY_US, then writes all
+ * its rows in one transaction, and only then sends its ACKs. When that
+ * write fails, none of those ACKs is sent and the lease table is rolled
+ * back.
  */
 #include "dhcp/dhcp-server.h"
 
@@ -26,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/addr.h"
@@ -43,7 +47,13 @@
  * one lease write holds back. Each batch is one socket's, so one busy
  * interface cannot starve others.
  */
-#define BATCH_MAX 64
+#define BATCH_MAX 128
+/*
+ * How long a batch with lease rows waits for more datagrams before its
+ * write: one disk flush then covers more ACKs, for at most this much delay
+ * of each ACK.
+ */
+#define COMMIT_DELAY_US 2000
 /* Receive buffer asked for, so datagrams arriving during a disk flush wait instead of dropping. */
 #define RCVBUF_BYTES (8 << 20)
 /* Token buckets of the DISCOVER rate limits: sets of DHCP_RATE_WAYS buckets. */
@@ -85,6 +95,7 @@ struct dhcp_slot {
 	struct iovec rx_iov;
 	bool queued;  /* a reply waits in tx */
 	bool ack;     /* the reply is the ACK of a lease in this batch's write */
+	bool sent;    /* the reply went out, or failed to */
 	bool fallback; /* when the unicast fails, broadcast it instead */
 	enum dhcp_message_type reply_type;
 	uint32_t address; /* yiaddr of the reply */
@@ -952,12 +963,12 @@ static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, str
 	dispatch(srv, &tx);
 }
 
-/* Reads up to BATCH_MAX datagrams from iface into srv->slots; returns how many. */
-static size_t receive_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
+/* Reads up to BATCH_MAX - first datagrams from iface into srv->slots[first..]; returns how many. */
+static size_t receive_batch(struct dhcp_server *srv, struct dhcp_iface *iface, size_t first)
 {
 	int n;
 
-	for (size_t i = 0; i < BATCH_MAX; i++) {
+	for (size_t i = first; i < BATCH_MAX; i++) {
 		struct dhcp_slot *slot = &srv->slots[i];
 		struct msghdr *mh = &srv->rx_mm[i].msg_hdr;
 
@@ -973,7 +984,8 @@ static size_t receive_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
 		srv->rx_mm[i].msg_len = 0;
 	}
 	do {
-		n = recvmmsg(iface->fd, srv->rx_mm, BATCH_MAX, MSG_DONTWAIT, NULL);
+		n = recvmmsg(iface->fd, &srv->rx_mm[first], (unsigned)(BATCH_MAX - first),
+		             MSG_DONTWAIT, NULL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && log_ratelimit_allow(&srv->rl_other))
@@ -1040,17 +1052,23 @@ static void send_failed(struct dhcp_server *srv, struct dhcp_slot *slot, int err
 		            slot->iface->name, strerror(err));
 }
 
-/* Sends the queued replies of slots[0..n) with as few sendmmsg() calls as the kernel allows. */
-static void send_batch(struct dhcp_server *srv, struct dhcp_iface *iface, size_t n)
+/*
+ * Sends the queued replies of slots[first..end), only those that are not
+ * ACKs of this batch's leases unless acks is set, with as few sendmmsg()
+ * calls as the kernel allows.
+ */
+static void send_batch(struct dhcp_server *srv, struct dhcp_iface *iface, size_t first, size_t end,
+                       bool acks)
 {
 	struct dhcp_slot *queued[BATCH_MAX];
 	size_t n_queued = 0, off = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < end; i++) {
 		struct dhcp_slot *slot = &srv->slots[i];
 
-		if (!slot->queued)
+		if (!slot->queued || slot->sent || (slot->ack && !acks))
 			continue;
+		slot->sent = true;
 		slot->tx_iov.iov_base = slot->tx;
 		slot->tx_iov.iov_len = slot->tx_len;
 		fill_send(&srv->tx_mm[n_queued].msg_hdr, iface, &slot->dst, &slot->tx_iov,
@@ -1075,57 +1093,101 @@ static void send_batch(struct dhcp_server *srv, struct dhcp_iface *iface, size_t
 	}
 }
 
-/* Drops every reply of a batch whose lease write failed, and logs it (rate-limited). */
+/* Drops the ACKs of a batch whose lease write failed, and logs it (rate-limited). */
 static void drop_batch(struct dhcp_server *srv, size_t n, size_t rows, int err)
 {
-	size_t replies = 0, acks = 0;
+	size_t acks = 0;
 
 	COUNT(srv, store_errors);
 	for (size_t i = 0; i < n; i++) {
-		if (!srv->slots[i].queued)
+		if (!srv->slots[i].queued || srv->slots[i].sent)
 			continue;
 		COUNT(srv, dropped);
-		replies++;
-		if (srv->slots[i].ack)
-			acks++;
+		acks++;
 	}
-	if (log_ratelimit_allow(&srv->rl_store))
-		log_error(SUBSYSTEM,
-		          "%zu lease changes not stored and %zu replies dropped (%zu of them ACKs): %s",
-		          rows, replies, acks, strerror(-err));
+	if (log_ratelimit_allow(&srv->rl_store)) {
+		char changes_text[24], acks_text[24];
+		struct log_field fields[] = {
+			{ "changes", changes_text },
+			{ "acks", acks_text },
+		};
+
+		(void)snprintf(changes_text, sizeof(changes_text), "%zu", rows);
+		(void)snprintf(acks_text, sizeof(acks_text), "%zu", acks);
+		log_fields(LOG_LEVEL_ERROR, SUBSYSTEM, fields, 2,
+		           "lease batch not stored, its ACKs not sent: %s", strerror(-err));
+	}
 }
 
-/*
- * Handles one batch from iface: reads it, decides every message, writes
- * the batch's lease rows in one transaction, then sends the replies. A
- * reply never leaves before the lease it acknowledges is on disk.
- */
-static void process_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
+/* Decides the messages in slots[first..end) and sends the replies that need no write. */
+static void handle_slots(struct dhcp_server *srv, struct dhcp_iface *iface, size_t first,
+                         size_t end, const struct dhcp_clock *now)
 {
-	struct dhcp_clock now;
-	size_t n, rows;
-	int ret;
-
-	n = receive_batch(srv, iface);
-	if (n == 0)
-		return;
-	dhcp_clock_now(&now);
-	sync_leases(srv, &now);
-	(void)dhcp_leases_begin(srv->leases);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < end; i++) {
 		struct dhcp_slot *slot = &srv->slots[i];
 		struct msghdr *mh = &srv->rx_mm[i].msg_hdr;
 		size_t len = srv->rx_mm[i].msg_len;
 
 		slot->queued = false;
 		slot->ack = false;
+		slot->sent = false;
 		slot->iface = iface;
 		COUNT(srv, received);
 		if ((mh->msg_flags & MSG_TRUNC) || len > DHCP_PACKET_MAX) {
 			drop_malformed(srv, iface, &slot->peer, len, "longer than 4096 bytes");
 			continue;
 		}
-		handle_packet(srv, iface, slot, len, datagram_destination(mh), &now);
+		handle_packet(srv, iface, slot, len, datagram_destination(mh), now);
+	}
+	send_batch(srv, iface, first, end, false);
+}
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Waits until fd is readable or timeout_us passed; true when it is readable. */
+static bool wait_readable(int fd, uint64_t timeout_us)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = (time_t)(timeout_us / 1000000u),
+		               .tv_nsec = (long)(timeout_us % 1000000u) * 1000 };
+
+	return ppoll(&pfd, 1, &ts, NULL) > 0 && (pfd.revents & POLLIN);
+}
+
+/*
+ * Handles one batch from iface: reads it, decides every message, writes
+ * the batch's lease rows in one transaction, then sends the ACKs. An ACK
+ * never leaves before the lease it acknowledges is on disk.
+ */
+static void process_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
+{
+	struct dhcp_clock now;
+	uint64_t deadline;
+	size_t n, k, rows;
+	int ret;
+
+	n = receive_batch(srv, iface, 0);
+	if (n == 0)
+		return;
+	dhcp_clock_now(&now);
+	sync_leases(srv, &now);
+	(void)dhcp_leases_begin(srv->leases);
+	handle_slots(srv, iface, 0, n, &now);
+	deadline = monotonic_us() + COMMIT_DELAY_US;
+	while (n < BATCH_MAX && dhcp_leases_batch_rows(srv->leases) > 0) {
+		uint64_t t = monotonic_us();
+
+		if (t >= deadline || !wait_readable(iface->fd, deadline - t))
+			break;
+		k = receive_batch(srv, iface, n);
+		handle_slots(srv, iface, n, n + k, &now);
+		n += k;
 	}
 	rows = dhcp_leases_batch_rows(srv->leases);
 	ret = dhcp_leases_commit(srv->leases);
@@ -1139,7 +1201,7 @@ static void process_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
 		COUNT(srv, batches);
 		atomic_fetch_add_explicit(&srv->stats.batch_rows, rows, memory_order_relaxed);
 	}
-	send_batch(srv, iface, n);
+	send_batch(srv, iface, 0, n, true);
 }
 
 static void *server_thread(void *arg)

@@ -32,8 +32,9 @@ struct collection {
 };
 
 /*
- * Operators run machines (their interfaces, lifecycle and, later, power);
- * everything else that changes the inventory or IPAM needs an admin.
+ * Operators run machines and their interfaces; everything else that
+ * changes the inventory or IPAM needs an admin. The lifecycle, power and
+ * BMC routes of a machine check their own roles (http-lifecycle.c).
  */
 static const struct collection collections[] = {
 	{ "sites", REST_ROLE_READER, REST_ROLE_ADMIN, http_sites_list, http_sites_create,
@@ -113,7 +114,7 @@ static enum MHD_Result method_not_allowed(struct rest_request *rq, const char *a
 	return ret;
 }
 
-/* Parses a positive decimal id; 0 when text is none (the route then answers 404). */
+/* Parses a positive decimal id; returns 0 for other text, which the route answers with 404. */
 static int64_t parse_id(const char *text)
 {
 	char *end;

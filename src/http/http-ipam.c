@@ -88,7 +88,7 @@ static int subnet_get(struct store_txn *tx, int64_t id, void *rec)
 	return store_ipam_subnet_get(tx, id, &((struct subnet_rec *)rec)->s);
 }
 
-/* Answers an overlap with the subnet it overlaps, named by id, name and cidr. */
+/* Fills *err with a 409 that names the subnet s overlaps: id, name and cidr. */
 static int subnet_overlap(struct store_txn *tx, const struct store_ipam_subnet *s, int64_t other_id,
                           struct rest_error *err)
 {

@@ -18,8 +18,9 @@
 #define REST_PAGE_DEFAULT    100
 #define REST_QUERY_VALUE_MAX 256 /* bytes of one query-string value */
 #define REST_TOKEN_PREFIX    "rackd_"
-#define REST_TOKEN_TEXT_MAX  (sizeof(REST_TOKEN_PREFIX) - 1 + 2 * HTTP_TOKEN_BYTES) /* without NUL \
-	                                                                             */
+#define REST_TOKEN_TEXT_MAX                                                   \
+	(sizeof(REST_TOKEN_PREFIX) - 1 + 2 * HTTP_TOKEN_BYTES) /* without NUL \
+	                                                        */
 #define REST_TOKEN_HASH_HEX 64
 
 /* Roles in increasing power; each includes the ones below it. */

@@ -227,8 +227,7 @@ static int check_members(json_t *obj, const struct member_rule *rules, bool crea
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach(obj, key, v) {
 		const struct member_rule *rule = NULL;
 
 		for (const struct member_rule *r = rules; r->name; r++)
@@ -256,7 +255,7 @@ static int check_members(json_t *obj, const struct member_rule *rules, bool crea
 /*
  * Reads string member key. Returns 1 with *ret set when present, 0 when
  * absent, -EINVAL when it is not a string, empty (unless allow_empty;
- * null then reads as ""), longer than max_len bytes or holds a control
+ * null then reads as ""), longer than max_len bytes or contains a control
  * character.
  */
 static int get_text(json_t *obj, const char *key, size_t max_len, bool allow_empty,
@@ -421,6 +420,7 @@ static int get_mac(json_t *obj, const char *key, uint8_t mac[ADDR_MAC_LEN], stru
 
 int rest_decode_site(json_t *obj, bool create, struct store_site *out, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "name", F_WRITE | F_REQUIRED },
@@ -428,6 +428,7 @@ int rest_decode_site(json_t *obj, bool create, struct store_site *out, struct re
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 
 	if (check_members(obj, rules, create, err) < 0 ||
 	    get_checked(obj, "name", STORE_NAME_MAX - 1, false, rest_valid_name,
@@ -441,6 +442,7 @@ int rest_decode_site(json_t *obj, bool create, struct store_site *out, struct re
 
 int rest_decode_rack(json_t *obj, bool create, struct store_rack *out, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "site_id", F_WRITE | F_REQUIRED },
@@ -450,6 +452,7 @@ int rest_decode_rack(json_t *obj, bool create, struct store_rack *out, struct re
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 	int64_t height = out->height;
 
 	if (check_members(obj, rules, create, err) < 0 ||
@@ -467,11 +470,16 @@ int rest_decode_rack(json_t *obj, bool create, struct store_rack *out, struct re
 
 int rest_decode_tag(json_t *obj, bool create, struct store_tag *out, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
-		{ "id", F_READONLY },       { "name", F_WRITE | F_REQUIRED },
-		{ "description", F_WRITE }, { "machines", F_READONLY },
-		{ "version", F_READONLY },  { NULL, 0 },
+		{ "id", F_READONLY },
+		{ "name", F_WRITE | F_REQUIRED },
+		{ "description", F_WRITE },
+		{ "machines", F_READONLY },
+		{ "version", F_READONLY },
+		{ NULL, 0 },
 	};
+	/* clang-format on */
 
 	if (check_members(obj, rules, create, err) < 0 ||
 	    get_checked(obj, "name", STORE_NAME_MAX - 1, false, rest_valid_name,
@@ -497,8 +505,7 @@ static int get_tags(json_t *obj, struct rest_machine_extra *extra, struct rest_e
 		                 "tags must be an array of at most %d tag names",
 		                 STORE_MACHINE_TAGS_MAX);
 	extra->n_tags = 0;
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach(list, i, v) {
 		const char *name = json_string_value(v);
 
 		if (name == NULL || !rest_valid_name(name))
@@ -520,21 +527,38 @@ static int get_tags(json_t *obj, struct rest_machine_extra *extra, struct rest_e
 int rest_decode_machine(json_t *obj, bool create, struct store_machine_info *out,
                         struct rest_machine_extra *extra, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
-		{ "id", F_READONLY },         { "mac", F_CREATE },
-		{ "hostname", F_WRITE },      { "state", F_WRITE },
-		{ "arch", F_WRITE },          { "firmware", F_WRITE },
-		{ "uuid", F_WRITE },          { "site_id", F_WRITE },
-		{ "rack_id", F_WRITE },       { "position", F_WRITE },
-		{ "tags", F_WRITE },          { "first_address", F_READONLY },
-		{ "first_seen", F_READONLY }, { "reported_at", F_READONLY },
-		{ "cpu_count", F_READONLY },  { "memory_bytes", F_READONLY },
-		{ "interfaces", F_READONLY }, { "facts", F_READONLY },
-		{ "version", F_READONLY },    { NULL, 0 },
+		{ "id", F_READONLY },
+		{ "mac", F_CREATE },
+		{ "hostname", F_WRITE },
+		{ "state", F_CREATE },
+		{ "arch", F_WRITE },
+		{ "firmware", F_WRITE },
+		{ "uuid", F_WRITE },
+		{ "site_id", F_WRITE },
+		{ "rack_id", F_WRITE },
+		{ "position", F_WRITE },
+		{ "tags", F_WRITE },
+		{ "first_address", F_READONLY },
+		{ "first_seen", F_READONLY },
+		{ "reported_at", F_READONLY },
+		{ "cpu_count", F_READONLY },
+		{ "memory_bytes", F_READONLY },
+		{ "interfaces", F_READONLY },
+		{ "facts", F_READONLY },
+		{ "version", F_READONLY },
+		{ NULL, 0 },
 	};
+	/* clang-format on */
 	int64_t position = out->position;
 	int r;
 
+	/* After creation the state moves only through the lifecycle's checked transitions. */
+	if (!create && json_object_get(obj, "state"))
+		return rest_fail(err, 400, "read_only_field", "state",
+		                 "state cannot be set by PATCH: use the lifecycle actions"
+		                 " (POST /api/v1/machines/ID/commission, deploy, release, ...)");
 	if (check_members(obj, rules, create, err) < 0)
 		return -EINVAL;
 	r = get_mac(obj, "mac", out->m.mac, err);
@@ -565,12 +589,17 @@ int rest_decode_machine(json_t *obj, bool create, struct store_machine_info *out
 int rest_decode_interface(json_t *obj, bool create, struct store_interface *out,
                           struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
-		{ "id", F_READONLY }, { "machine_id", F_WRITE | F_REQUIRED },
-		{ "name", F_WRITE },  { "mac", F_WRITE | F_REQUIRED },
-		{ "pxe", F_WRITE },   { "version", F_READONLY },
+		{ "id", F_READONLY },
+		{ "machine_id", F_WRITE | F_REQUIRED },
+		{ "name", F_WRITE },
+		{ "mac", F_WRITE | F_REQUIRED },
+		{ "pxe", F_WRITE },
+		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 
 	if (check_members(obj, rules, create, err) < 0 ||
 	    get_ref(obj, "machine_id", false, &out->machine_id, err) < 0 ||
@@ -595,8 +624,7 @@ static int get_dns_servers(json_t *obj, struct store_ipam_subnet *out, struct re
 		return rest_fail(err, 400, "invalid_field", "dns",
 		                 "dns must be an array of at most %d addresses", STORE_DNS_MAX);
 	out->n_dns = 0;
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
 		if (s == NULL || ipaddr_parse(s, &out->dns[i]) < 0)
@@ -658,6 +686,7 @@ static int check_subnet(const struct store_ipam_subnet *s, struct rest_error *er
 int rest_decode_subnet(json_t *obj, bool create, struct store_ipam_subnet *out,
                        struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "name", F_WRITE | F_REQUIRED },
@@ -675,6 +704,7 @@ int rest_decode_subnet(json_t *obj, bool create, struct store_ipam_subnet *out,
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 	uint8_t family = out->network.family;
 	int64_t lease_time = out->lease_time, vlan = out->vlan;
 
@@ -708,6 +738,7 @@ int rest_decode_subnet(json_t *obj, bool create, struct store_ipam_subnet *out,
 int rest_decode_range(json_t *obj, bool create, struct store_ipam_range *out,
                       struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "subnet_id", F_CREATE | F_REQUIRED },
@@ -719,6 +750,7 @@ int rest_decode_range(json_t *obj, bool create, struct store_ipam_range *out,
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 	char kind[16] = "";
 	bool present;
 
@@ -744,12 +776,14 @@ int rest_decode_subnet_ranges(json_t *obj, const struct store_ipam_subnet *s,
                               struct rest_error *err)
 {
 	json_t *list = json_object_get(obj, "ranges"), *v;
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "first", F_CREATE | F_REQUIRED },
 		{ "last", F_CREATE | F_REQUIRED },
 		{ "kind", F_CREATE },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 	size_t i;
 
 	*ret_n = 0;
@@ -759,8 +793,7 @@ int rest_decode_subnet_ranges(json_t *obj, const struct store_ipam_subnet *s,
 		return rest_fail(err, 400, "invalid_field", "ranges",
 		                 "ranges must be an array of at most %d objects",
 		                 REST_SUBNET_RANGES_MAX);
-	json_array_foreach(list, i, v)
-	{
+	json_array_foreach(list, i, v) {
 		struct store_ipam_range *rg = &ranges[i];
 		char kind[16] = "";
 		bool present;
@@ -823,6 +856,7 @@ static int get_address_fields(json_t *obj, struct store_ip_address *out, struct 
 int rest_decode_address(json_t *obj, bool create, struct store_ip_address *out,
                         struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "address", F_CREATE | F_REQUIRED },
@@ -838,6 +872,7 @@ int rest_decode_address(json_t *obj, bool create, struct store_ip_address *out,
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 	bool present;
 
 	if (check_members(obj, rules, create, err) < 0 ||
@@ -848,10 +883,15 @@ int rest_decode_address(json_t *obj, bool create, struct store_ip_address *out,
 
 int rest_decode_allocation(json_t *obj, struct store_ip_address *out, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
-		{ "interface_id", F_CREATE }, { "kind", F_CREATE }, { "description", F_CREATE },
-		{ "dns_name", F_CREATE },     { NULL, 0 },
+		{ "interface_id", F_CREATE },
+		{ "kind", F_CREATE },
+		{ "description", F_CREATE },
+		{ "dns_name", F_CREATE },
+		{ NULL, 0 },
 	};
+	/* clang-format on */
 
 	if (check_members(obj, rules, true, err) < 0)
 		return -EINVAL;
@@ -860,6 +900,7 @@ int rest_decode_allocation(json_t *obj, struct store_ip_address *out, struct res
 
 int rest_decode_token(json_t *obj, bool create, struct store_token *out, struct rest_error *err)
 {
+	/* clang-format off */
 	static const struct member_rule rules[] = {
 		{ "id", F_READONLY },
 		{ "name", F_WRITE | F_REQUIRED },
@@ -869,6 +910,7 @@ int rest_decode_token(json_t *obj, bool create, struct store_token *out, struct 
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
+	/* clang-format on */
 
 	if (check_members(obj, rules, create, err) < 0 ||
 	    get_checked(obj, "name", STORE_NAME_MAX - 1, false, rest_valid_name,

@@ -4,7 +4,7 @@
  * objects) into store structs. Pure: no store, no I/O, no logging, so the
  * fuzz target drives it directly.
  *
- * Each decoder applies the members present in obj onto *out, which holds
+ * Each decoder applies the members present in obj onto *out, which contains
  * the defaults (create) or the current record (PATCH), so one function
  * serves both. Unknown members, read-only members, wrong types, values that
  * do not parse and values out of range are rejected with status 400;
@@ -20,7 +20,7 @@
 #include "store/store-inventory.h"
 #include "store/store-ipam.h"
 
-/* Why a request was rejected, in the API's error shape. */
+/* The rejection of a request, in the API's error shape. */
 struct rest_error {
 	unsigned status;   /* HTTP status */
 	const char *code;  /* machine-readable, e.g. "invalid_field" */

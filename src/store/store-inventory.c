@@ -24,7 +24,7 @@ static void bind_id_or_null(sqlite3_stmt *stmt, int idx, int64_t id)
 
 /*
  * Runs an UPDATE or DELETE of one row guarded by "AND (?v = 0 OR version =
- * ?v)" and tells -ENOENT from -ESTALE when it changed nothing.
+ * ?v)" and returns -ENOENT or -ESTALE when it changed nothing.
  */
 static int step_guarded(struct store_txn *tx, sqlite3_stmt *stmt, const char *table, int64_t id)
 {

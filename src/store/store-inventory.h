@@ -6,7 +6,7 @@
  * Every call here runs inside a transaction from store_txn_begin(): it holds
  * the store's mutex, so the calls of one request (read the current row,
  * check its version, write, append the audit event) happen atomically and
- * no other thread sees a half-done change. Never call the self-locking
+ * no other thread reads a half-done change. Never call the self-locking
  * functions of store.h while a transaction is open on the same store: the
  * mutex is not recursive. Calls return 0 or a negative errno and never log.
  *
@@ -158,7 +158,7 @@ struct store_machine_filter {
 	const char *site;  /* id or name */
 	const char *rack;  /* id or name */
 	int64_t subnet_id; /* an address of the machine, or a lease of one of its MACs, in it */
-	const char *address_key; /* ipaddr_key() of an address the machine holds */
+	const char *address_key; /* ipaddr_key() of an address of the machine */
 	bool has_v4_address;
 	uint32_t v4_address; /* the same address as IPv4, also matched against leases */
 };

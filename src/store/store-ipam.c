@@ -236,7 +236,7 @@ static int subnet_overlap(struct store_txn *tx, const struct store_ipam_subnet *
 }
 
 /*
- * Binds ?1..?14 of a subnet write: name, family, network, prefix_len, cidr,
+ * Binds ?1..?15 of a subnet write: name, family, network, prefix_len, cidr,
  * gateway, gateway6, dns, domain, lease_time, interface, dhcp_enabled, vlan,
  * and first_key/last_key as ?14/?15.
  */

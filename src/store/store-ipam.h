@@ -160,11 +160,13 @@ int store_ipam_address_delete(struct store_txn *tx, int64_t id, int64_t expected
 /*
  * Finds the lowest free address of a subnet (range_id 0) or of one range,
  * without writing it: call store_ipam_address_insert() in the same write
- * transaction, which makes the pair atomic. Free means: a host address of
- * the subnet (see ipaddr_host_bounds()), not the gateway, not recorded in
- * ip_addresses, not held by an unexpired lease or quarantine, and, for a
- * whole subnet, outside every range (dynamic ranges belong to DHCP,
- * reserved ranges are held back). Errors: -ENOENT, -ENOSPC when full.
+ * transaction, which makes the pair atomic. A free address is a host
+ * address of the subnet (see ipaddr_host_bounds()), not the gateway, not
+ * recorded in ip_addresses and not held by an unexpired lease or
+ * quarantine. For a whole subnet it also lies outside every range, because
+ * dynamic ranges belong to DHCP and reserved ones are held back. The scan
+ * walks the recorded addresses from the lowest one, so it costs time in
+ * their number. Errors: -ENOENT, -ENOSPC when full.
  */
 int store_ipam_next_free(struct store_txn *tx, int64_t subnet_id, int64_t range_id, int64_t now,
                          struct ipaddr *ret_addr);
@@ -199,16 +201,17 @@ int store_ipam_lease_list(struct store_txn *tx, const struct store_lease_filter 
                           const struct store_page *page, struct store_lease **ret_items,
                           size_t *ret_n, int64_t *ret_total);
 int store_ipam_lease_get(struct store_txn *tx, uint32_t address, struct store_lease *ret);
-/* Deletes the lease so the address is free again; DHCP forgets it on its next packet. */
+/* Deletes the lease so the address is free again; DHCP drops it from its view on its next packet.
+ */
 int store_ipam_lease_delete(struct store_txn *tx, uint32_t address);
 
 /*
  * Reservations, for the DHCP server: every IPv4 address recorded with kind
  * static or sticky. One bound to an interface (has_mac) is to be offered
- * to that MAC and to no other client; an unbound one to no client at all.
- * These lock the store themselves: call them outside any transaction, for
- * example when the DHCP view reloads after store_config_generation() moved
- * (every reservation change bumps it).
+ * to that MAC and to no other client. An unbound one is offered to no
+ * client at all. These functions lock the store themselves, so call them
+ * outside any transaction, for example when the DHCP view reloads after
+ * store_config_generation() moved (every reservation change bumps it).
  */
 struct store_reservation {
 	uint32_t address;

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Helpers for the REST API tests: a rackd on loopback and a small client.
 
-`start_api_server(workdir)` writes a config with DHCP, TFTP and RA off and
-HTTP on 127.0.0.1 at a free port above 10000, creates one API token per
-role with `rackd token create` (before the daemon starts, as an operator
-would), starts rackd and waits for its "ready" log line. The returned
-`ApiServer` has `client(role)` and `stop()`.
+`ApiServer(workdir)` writes a config with DHCP, TFTP and RA off and HTTP
+on 127.0.0.1 at a free port above 10000. It creates one API token per role
+with `rackd token create` before the daemon starts, as an operator would,
+then starts rackd and waits for its "ready" log line. It has
+`client(role)` and `stop()`.
 
 `Api` speaks HTTP/1.1 with keep-alive through http.client (standard library
 only) and returns `Response(status, body, headers)`; `assert_error()` checks
@@ -120,7 +120,7 @@ class Api:
         try:
             parsed = json.loads(payload) if payload else None
         except ValueError:
-            # Answers libmicrohttpd makes itself (431, 414) are HTML.
+            # The error pages libmicrohttpd sends itself (431, 414) are HTML.
             parsed = payload.decode(errors="replace")
         return Response(resp.status, parsed, {k.lower(): v for k, v in resp.getheaders()})
 
@@ -162,10 +162,13 @@ class Api:
 def assert_error(resp, status, code=None, field=None):
     """Checks the error shape {"error": {"code", "message", "field"?}} and status."""
     assert resp.status == status, resp
-    assert isinstance(resp.body, dict) and set(resp.body) == {"error"}, resp
+    assert isinstance(resp.body, dict), resp
+    assert set(resp.body) == {"error"}, resp
     err = resp.body["error"]
-    assert isinstance(err.get("code"), str) and err["code"], resp
-    assert isinstance(err.get("message"), str) and err["message"], resp
+    assert isinstance(err.get("code"), str), resp
+    assert err["code"], resp
+    assert isinstance(err.get("message"), str), resp
+    assert err["message"], resp
     assert set(err) <= {"code", "message", "field"}, resp
     if code is not None:
         assert err["code"] == code, resp

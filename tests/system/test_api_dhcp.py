@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""REST API changes seen live by the DHCP server: a reservation made over
-the API is what a real DHCP client (busybox udhcpc) receives and no other
-client gets; an expired (deleted) lease frees its address at once; a subnet
-created over the API is served without a restart.
+"""REST API changes seen live by the DHCP server. A reservation made over
+the API is what a real DHCP client (busybox udhcpc) receives, and no other
+client gets it. An expired (deleted) lease frees its address at once. A
+subnet created over the API is served without a restart.
 
 rackd runs in a lab namespace (conftest.py) with DHCP on br0; API calls go
 through curl inside that namespace. Hand-made DHCP messages use scapy
@@ -65,7 +65,8 @@ def dora(client, mac):
     ip_hex = ipaddress.IPv4Address(address).packed.hex()
     server = ipaddress.IPv4Address(SERVER_ADDRESS).packed.hex()
     replies = probe(client, mac, REQUEST, [(54, server), (50, ip_hex)])
-    assert replies and int(replies[0]["options"]["53"], 16) == ACK, replies
+    assert replies, replies
+    assert int(replies[0]["options"]["53"], 16) == ACK, replies
     return address
 
 
@@ -95,7 +96,8 @@ def small_pool(tmp_path):
 
 def lab_subnet_id(lab, token):
     status, body = api(lab, token, "GET", "/api/v1/subnets?name=lab")
-    assert status == 200 and body["total"] == 1, body
+    assert status == 200, body
+    assert body["total"] == 1, body
     return body["items"][0]["id"]
 
 
@@ -117,7 +119,8 @@ def test_api_reservation_is_what_udhcpc_gets(lab, rackd_factory, tmp_path):
     env = udhcpc(owner, tmp_path)
     assert env["ip"] == "192.0.2.100"
     acks = rackd.events(subsystem="dhcp", type="ACK", address="192.0.2.100")
-    assert acks and all(a["mac"] == owner.mac for a in acks)
+    assert acks
+    assert all(a["mac"] == owner.mac for a in acks)
 
 
 def test_reservation_outside_the_pool(lab, rackd_factory, tmp_path):
@@ -143,7 +146,9 @@ def test_deleted_lease_is_free_at_once(lab, rackd_factory, tmp_path):
     assert dora(b, b.mac) == "192.0.2.101"
     assert offered(c, c.mac) is None
     status, lease = api(lab, token, "GET", "/api/v1/leases/192.0.2.101")
-    assert status == 200 and lease["mac"] == b.mac and lease["active"] is True
+    assert status == 200
+    assert lease["mac"] == b.mac
+    assert lease["active"] is True
     status, _ = api(lab, token, "DELETE", "/api/v1/leases/192.0.2.101")
     assert status == 204
     # The DHCP server's view follows the store: the address is free for c now.

@@ -81,8 +81,9 @@ def test_reader_reads_but_cannot_write(reader):
 
 def test_operator_changes_machines_only(operator, admin):
     m = operator.create("/api/v1/machines", {"mac": new_mac(), "hostname": "op-node"})
-    r = operator.patch(f"/api/v1/machines/{m['id']}", {"state": "commissioning"})
-    assert r.status == 200 and r.body["state"] == "commissioning"
+    r = operator.patch(f"/api/v1/machines/{m['id']}", {"hostname": "op-node2"})
+    assert r.status == 200
+    assert r.body["hostname"] == "op-node2"
     i = operator.create("/api/v1/interfaces", {"machine_id": m["id"], "mac": new_mac()})
     assert operator.delete(f"/api/v1/interfaces/{i['id']}").status == 204
     assert_error(operator.post("/api/v1/sites", {"name": "op-site"}), 403, "forbidden")
@@ -102,7 +103,8 @@ def test_token_created_over_api_works_and_revokes(server, admin):
     # The secret is shown once: neither GET nor the audit log repeat it.
     assert "token" not in admin.get(f"/api/v1/tokens/{t['id']}").body
     events = admin.get(f"/api/v1/events?object=token/{t['id']}").body["items"]
-    assert events and t["token"] not in str(events)
+    assert events
+    assert t["token"] not in str(events)
     assert admin.delete(f"/api/v1/tokens/{t['id']}").status == 204
     assert_error(api.get("/api/v1/whoami"), 401, "invalid_token")
 
@@ -122,11 +124,13 @@ def test_site_crud(admin):
     s = admin.create("/api/v1/sites", {"name": "fra1", "description": "Frankfurt – hall 3"})
     assert s["description"] == "Frankfurt – hall 3"
     r = admin.get(f"/api/v1/sites/{s['id']}")
-    assert r.status == 200 and r.body == s
+    assert r.status == 200
+    assert r.body == s
     assert r.headers["etag"] == f'"{s["version"]}"'
     assert [x["id"] for x in admin.get("/api/v1/sites?name=fra1").body["items"]] == [s["id"]]
     r = admin.patch(f"/api/v1/sites/{s['id']}", {"description": "moved"})
-    assert r.status == 200 and r.body["description"] == "moved"
+    assert r.status == 200
+    assert r.body["description"] == "moved"
     assert_error(admin.post("/api/v1/sites", {"name": "fra1"}), 409, "name_taken", "name")
     assert admin.delete(f"/api/v1/sites/{s['id']}").status == 204
     assert_error(admin.get(f"/api/v1/sites/{s['id']}"), 404, "not_found")
@@ -149,7 +153,9 @@ def test_rack_needs_site_and_keeps_machines(admin):
     assert_error(admin.delete(f"/api/v1/sites/{site['id']}"), 409, "in_use")
     assert admin.delete(f"/api/v1/racks/{rack['id']}").status == 204
     m2 = admin.get(f"/api/v1/machines/{m['id']}").body
-    assert m2["rack_id"] is None and m2["position"] is None and m2["site_id"] == site["id"]
+    assert m2["rack_id"] is None
+    assert m2["position"] is None
+    assert m2["site_id"] == site["id"]
     assert admin.delete(f"/api/v1/sites/{site['id']}").status == 204
     assert admin.get(f"/api/v1/machines/{m['id']}").body["site_id"] is None
 
@@ -184,10 +190,15 @@ def test_machine_create_get_patch_delete(admin):
     assert [i["mac"] for i in m["interfaces"]] == [mac]
     assert m["interfaces"][0]["pxe"] is True
     assert m["facts"] == {}
-    r = admin.patch(f"/api/v1/machines/{m['id']}", {"state": "ready", "hostname": "node-a2"})
+    r = admin.patch(f"/api/v1/machines/{m['id']}", {"hostname": "node-a2", "arch": "x86_64"})
     assert r.status == 200
-    assert r.body["state"] == "ready" and r.body["hostname"] == "node-a2"
+    assert r.body["arch"] == "x86_64"
+    assert r.body["hostname"] == "node-a2"
     assert r.body["version"] > m["version"]
+    # After creation the state belongs to the lifecycle actions.
+    err = assert_error(admin.patch(f"/api/v1/machines/{m['id']}", {"state": "ready"}), 400,
+                       "read_only_field", "state")
+    assert "lifecycle" in err["message"]
     assert admin.delete(f"/api/v1/machines/{m['id']}").status == 204
     assert_error(admin.get(f"/api/v1/machines/{m['id']}"), 404, "not_found")
     assert admin.get(f"/api/v1/interfaces?mac={mac}").body["total"] == 0
@@ -240,7 +251,8 @@ def test_machine_filters(admin):
                      "525400abcdef", "52:54:00:AB:CD:EF"):
         assert ids(f"mac={notation}") == [m["id"]], notation
     assert ids("hostname=filter-node") == [m["id"]]
-    assert m["id"] in ids("state=deployed") and plain["id"] not in ids("state=deployed")
+    assert m["id"] in ids("state=deployed")
+    assert plain["id"] not in ids("state=deployed")
     assert ids("tag=filter-tag") == [m["id"]]
     assert ids(f"site={site['id']}") == [m["id"]]
     assert ids("site=filter-site") == [m["id"]]
@@ -277,7 +289,8 @@ def test_interfaces_and_pxe_flag(admin):
                                                    "mac": new_mac()}), 422,
                  "invalid_reference", "machine_id")
     r = admin.patch(f"/api/v1/interfaces/{second['id']}", {"name": "enp1s0"})
-    assert r.status == 200 and r.body["name"] == "enp1s0"
+    assert r.status == 200
+    assert r.body["name"] == "enp1s0"
 
 
 # ETags and If-Match
@@ -287,20 +300,20 @@ def test_etag_if_match(admin):
     m = admin.create("/api/v1/machines", {"mac": new_mac()})
     path = f"/api/v1/machines/{m['id']}"
     etag = admin.get(path).headers["etag"]
-    r = admin.patch(path, {"state": "ready"}, headers={"If-Match": etag})
+    r = admin.patch(path, {"hostname": "etag-1"}, headers={"If-Match": etag})
     assert r.status == 200
     new_etag = r.headers["etag"]
     assert new_etag != etag
     # A second writer holding the old ETag loses.
-    assert_error(admin.patch(path, {"state": "broken"}, headers={"If-Match": etag}), 412,
+    assert_error(admin.patch(path, {"hostname": "etag-2"}, headers={"If-Match": etag}), 412,
                  "precondition_failed")
-    assert admin.get(path).body["state"] == "ready"
+    assert admin.get(path).body["hostname"] == "etag-1"
     assert_error(admin.delete(path, headers={"If-Match": etag}), 412, "precondition_failed")
-    assert_error(admin.patch(path, {"state": "broken"}, headers={"If-Match": "W/" + new_etag}),
+    assert_error(admin.patch(path, {"hostname": "etag-3"}, headers={"If-Match": "W/" + new_etag}),
                  412, "precondition_failed")
-    assert_error(admin.patch(path, {"state": "broken"}, headers={"If-Match": "3"}), 400,
+    assert_error(admin.patch(path, {"hostname": "etag-3"}, headers={"If-Match": "3"}), 400,
                  "invalid_header")
-    assert admin.patch(path, {"state": "broken"}, headers={"If-Match": "*"}).status == 200
+    assert admin.patch(path, {"hostname": "etag-3"}, headers={"If-Match": "*"}).status == 200
     cur = admin.get(path).headers["etag"]
     assert admin.delete(path, headers={"If-Match": cur}).status == 204
 
@@ -318,7 +331,8 @@ def test_unchanged_patch_keeps_version_and_logs_nothing(admin):
     s = admin.create("/api/v1/sites", {"name": "same-site", "description": "x"})
     n_events = admin.get("/api/v1/events?limit=1").body["total"]
     r = admin.patch(f"/api/v1/sites/{s['id']}", {"description": "x"})
-    assert r.status == 200 and r.body["version"] == s["version"]
+    assert r.status == 200
+    assert r.body["version"] == s["version"]
     assert admin.get("/api/v1/events?limit=1").body["total"] == n_events
 
 
@@ -327,7 +341,7 @@ def test_unchanged_patch_keeps_version_and_logs_nothing(admin):
 
 def test_every_change_writes_an_event(admin, operator):
     m = operator.create("/api/v1/machines", {"mac": new_mac(), "hostname": "ev-node"})
-    operator.patch(f"/api/v1/machines/{m['id']}", {"state": "ready"})
+    operator.patch(f"/api/v1/machines/{m['id']}", {"hostname": "ev-node2"})
     operator.delete(f"/api/v1/machines/{m['id']}")
     r = admin.get(f"/api/v1/events?object=machine/{m['id']}")
     assert r.status == 200
@@ -335,11 +349,15 @@ def test_every_change_writes_an_event(admin, operator):
     assert kinds == ["machine.created", "machine.updated", "machine.deleted"]
     created, updated, deleted = r.body["items"]
     assert all(e["actor"] == "token:test-operator" for e in r.body["items"])
-    assert created["before"] is None and created["after"]["hostname"] == "ev-node"
-    assert updated["before"]["state"] == "new" and updated["after"]["state"] == "ready"
-    assert deleted["before"]["state"] == "ready" and deleted["after"] is None
+    assert created["before"] is None
+    assert created["after"]["hostname"] == "ev-node"
+    assert updated["before"]["hostname"] == "ev-node"
+    assert updated["after"]["hostname"] == "ev-node2"
+    assert deleted["before"]["hostname"] == "ev-node2"
+    assert deleted["after"] is None
     one = admin.get(f"/api/v1/events/{updated['id']}")
-    assert one.status == 200 and one.body == updated
+    assert one.status == 200
+    assert one.body == updated
     assert admin.get("/api/v1/events?kind=machine.deleted&actor=token:test-operator").body[
         "total"] >= 1
     assert_error(admin.post("/api/v1/events", {}), 405, "method_not_allowed")
@@ -373,6 +391,8 @@ def test_netboot_sees_api_changes_at_once(server, admin):
     # The script names the machine made over the API; netboot did not enrol a new one.
     assert f"machine {m['id']} ({mac}) is ready" in r.body
     assert admin.get(f"/api/v1/machines?mac={mac}").body["total"] == 1
-    admin.patch(f"/api/v1/machines/{m['id']}", {"state": "broken"})
-    r = plain.get(f"/boot/ipxe?mac={mac}&arch=x86_64&firmware=bios")
-    assert f"is broken" in r.body
+    # A MAC added over the API boots as the same machine at once.
+    other = new_mac()
+    admin.create("/api/v1/interfaces", {"machine_id": m["id"], "mac": other, "pxe": True})
+    r = plain.get(f"/boot/ipxe?mac={other}&arch=x86_64&firmware=bios")
+    assert f"machine {m['id']} ({other})" in r.body

@@ -3,8 +3,8 @@
 allocation rules, utilisation and leases, against rackd on loopback.
 
 Leases are written into the store with Python's sqlite3 module while rackd
-runs (SQLite WAL allows a second writer), as the DHCP server would write
-them; test_api_dhcp.py covers leases made by a real DHCP client."""
+runs, as the DHCP server would write them (SQLite WAL allows a second
+writer). test_api_dhcp.py covers leases made by a real DHCP client."""
 
 import ipaddress
 import sqlite3
@@ -66,25 +66,32 @@ def test_subnet_v4_crud_and_filters(admin):
         "lease_time": 600, "interface": "br9", "dhcp": False,
         "ranges": [{"first": "10.10.0.100", "last": "10.10.0.150"},
                    {"first": "10.10.0.200", "last": "10.10.0.210", "kind": "reserved"}]})
-    assert s["family"] == 4 and s["cidr"] == "10.10.0.0/24"
+    assert s["family"] == 4
+    assert s["cidr"] == "10.10.0.0/24"
     assert s["dns"] == ["10.10.0.53", "10.10.0.54"]
-    assert s["vlan"] == 100 and s["dhcp"] is False and s["lease_time"] == 600
+    assert s["vlan"] == 100
+    assert s["dhcp"] is False
+    assert s["lease_time"] == 600
     assert [(r["first"], r["kind"]) for r in s["ranges"]] == [("10.10.0.100", "dynamic"),
                                                             ("10.10.0.200", "reserved")]
     # The gateway is the one address in use.
     assert s["utilisation"] == {"size": 254, "used": 1, "free": 253, "percent": 0.39}
     r = admin.get(f"/api/v1/subnets/{s['id']}")
-    assert r.status == 200 and r.body == s
+    assert r.status == 200
+    assert r.body == s
     names = lambda q: [x["name"] for x in admin.get("/api/v1/subnets?" + q).body["items"]]
     assert names("name=crud4") == ["crud4"]
-    assert "crud4" in names("family=4") and "crud4" not in names("family=6")
+    assert "crud4" in names("family=4")
+    assert "crud4" not in names("family=6")
     assert names("vlan=100") == ["crud4"]
     assert names("address=10.10.0.77") == ["crud4"]
     assert names("address=10.11.0.77") == []
     r = admin.patch(f"/api/v1/subnets/{s['id']}", {"gateway": None, "vlan": None,
                                                      "dns": []})
     assert r.status == 200
-    assert r.body["gateway"] is None and r.body["vlan"] is None and r.body["dns"] == []
+    assert r.body["gateway"] is None
+    assert r.body["vlan"] is None
+    assert r.body["dns"] == []
     assert admin.delete(f"/api/v1/subnets/{s['id']}").status == 204
     assert_error(admin.get(f"/api/v1/subnets/{s['id']}"), 404)
     assert admin.get(f"/api/v1/ranges?subnet={s['id']}").body["total"] == 0
@@ -94,13 +101,15 @@ def test_subnet_v6(admin):
     s = admin.create("/api/v1/subnets", {"name": "six", "cidr": "2001:DB8:10::/64",
                                          "gateway": "2001:db8:10::1",
                                          "dns": ["2001:db8:10::53"]})
-    assert s["family"] == 6 and s["cidr"] == "2001:db8:10::/64"
+    assert s["family"] == 6
+    assert s["cidr"] == "2001:db8:10::/64"
     assert s["gateway"] == "2001:db8:10::1"
     # Counts above 2^53 are JSON numbers, exact only to double precision.
     assert s["utilisation"]["size"] == pytest.approx(2 ** 64 - 1)
     a = allocate(admin, f"/api/v1/subnets/{s['id']}/allocate")
     # ::0 is the Subnet-Router anycast address and ::1 the gateway.
-    assert a["address"] == "2001:db8:10::2" and a["family"] == 6
+    assert a["address"] == "2001:db8:10::2"
+    assert a["family"] == 6
     rg = admin.create("/api/v1/ranges", {"subnet_id": s["id"], "first": "2001:db8:10::1000",
                                          "last": "2001:db8:10::10ff"})
     a = allocate(admin, f"/api/v1/ranges/{rg['id']}/allocate")
@@ -116,7 +125,8 @@ def test_subnet_overlap_names_the_other(admin):
     for cidr in ("10.20.5.0/24", "10.0.0.0/8", "10.20.0.0/16", "10.20.255.255/32"):
         err = assert_error(admin.post("/api/v1/subnets", {"name": "ov-b", "cidr": cidr}), 409,
                            "subnet_overlap", "cidr")
-        assert f"subnet {a['id']}" in err["message"] and "ov-a" in err["message"]
+        assert f"subnet {a['id']}" in err["message"]
+        assert "ov-a" in err["message"]
     b = admin.create("/api/v1/subnets", {"name": "ov-b", "cidr": "10.21.0.0/16"})
     err = assert_error(admin.patch(f"/api/v1/subnets/{b['id']}", {"cidr": "10.20.0.0/15"}),
                        409, "subnet_overlap")
@@ -144,7 +154,8 @@ def test_subnet_rules(admin):
     assert_error(admin.patch(f"/api/v1/subnets/{s['id']}", {"cidr": "10.40.0.128/25"}), 409,
                  "subnet_in_use", "cidr")
     r = admin.patch(f"/api/v1/subnets/{s['id']}", {"cidr": "10.40.0.0/23"})
-    assert r.status == 200 and r.body["cidr"] == "10.40.0.0/23"
+    assert r.status == 200
+    assert r.body["cidr"] == "10.40.0.0/23"
     assert_error(admin.delete(f"/api/v1/subnets/{s['id']}"), 409, "subnet_in_use")
 
 
@@ -161,7 +172,8 @@ def test_ranges(admin):
                                                       "first": "10.50.0.15",
                                                       "last": "10.50.0.30"}), 409,
                        "range_overlap")
-    assert f"range {r1['id']}" in err["message"] and "10.50.0.10-10.50.0.19" in err["message"]
+    assert f"range {r1['id']}" in err["message"]
+    assert "10.50.0.10-10.50.0.19" in err["message"]
     assert_error(admin.post("/api/v1/ranges", {"subnet_id": s["id"], "first": "10.50.0.250",
                                                "last": "10.50.1.5"}), 422,
                  "range_outside_subnet")
@@ -174,9 +186,11 @@ def test_ranges(admin):
                                          "last": "10.50.0.29", "kind": "reserved"})
     kinds = lambda q: [x["id"] for x in admin.get(f"/api/v1/ranges?subnet={s['id']}&" + q)
                        .body["items"]]
-    assert kinds("kind=reserved") == [r2["id"]] and kinds("kind=dynamic") == [r1["id"]]
+    assert kinds("kind=reserved") == [r2["id"]]
+    assert kinds("kind=dynamic") == [r1["id"]]
     r = admin.patch(f"/api/v1/ranges/{r2['id']}", {"last": "10.50.0.39"})
-    assert r.status == 200 and r.body["last"] == "10.50.0.39"
+    assert r.status == 200
+    assert r.body["last"] == "10.50.0.39"
     assert_error(admin.patch(f"/api/v1/ranges/{r2['id']}", {"subnet_id": 1}), 400,
                  "read_only_field", "subnet_id")
     assert admin.delete(f"/api/v1/ranges/{r2['id']}").status == 204
@@ -208,7 +222,8 @@ def test_allocation_in_a_range(admin):
     assert got == [f"10.61.0.{i}" for i in range(250, 255)]
     assert_error(admin.post(f"/api/v1/ranges/{rid}/allocate", {}), 409, "no_free_address")
     u = admin.get(f"/api/v1/ranges/{rid}").body["utilisation"]
-    assert u["used"] == 5 and u["size"] == 6
+    assert u["used"] == 5
+    assert u["size"] == 6
 
 
 def test_small_prefixes(admin):
@@ -240,8 +255,11 @@ def test_allocation_binds_interface(admin):
     a = allocate(admin, f"/api/v1/subnets/{s['id']}/allocate",
                  {"interface_id": iface, "kind": "sticky", "dns_name": "bind1.lab.example",
                   "description": "first"})
-    assert a["interface_id"] == iface and a["machine_id"] == m["id"] and a["mac"] == mac
-    assert a["kind"] == "sticky" and a["dns_name"] == "bind1.lab.example"
+    assert a["interface_id"] == iface
+    assert a["machine_id"] == m["id"]
+    assert a["mac"] == mac
+    assert a["kind"] == "sticky"
+    assert a["dns_name"] == "bind1.lab.example"
     assert_error(admin.post(f"/api/v1/subnets/{s['id']}/allocate", {"interface_id": 999999}),
                  422, "invalid_reference", "interface_id")
     assert_error(admin.post("/api/v1/subnets/999999/allocate", {}), 404, "not_found")
@@ -257,7 +275,8 @@ def test_leased_address_is_not_allocated(server, admin):
     # .1 holds an unexpired lease, .2 an expired one.
     assert got == ["10.64.0.2", "10.64.0.3"]
     u = admin.get(f"/api/v1/subnets/{s['id']}").body["utilisation"]
-    assert u["used"] == 3 and u["free"] == 251
+    assert u["used"] == 3
+    assert u["free"] == 251
 
 
 # IP addresses
@@ -272,7 +291,9 @@ def test_ip_address_crud_and_filters(admin):
     iface = m["interfaces"][0]["id"]
     a = admin.create("/api/v1/ip-addresses", {"address": "10.70.0.150", "interface_id": iface,
                                               "description": "pinned"})
-    assert a["subnet_id"] == s["id"] and a["kind"] == "static" and a["mac"] == mac
+    assert a["subnet_id"] == s["id"]
+    assert a["kind"] == "static"
+    assert a["mac"] == mac
     b = admin.create("/api/v1/ip-addresses", {"address": "10.70.0.20", "kind": "dhcp"})
     assert_error(admin.post("/api/v1/ip-addresses", {"address": "10.70.0.150"}), 409,
                  "address_taken", "address")
@@ -298,7 +319,9 @@ def test_ip_address_crud_and_filters(admin):
     assert a["id"] not in ids("family=6")
     r = admin.patch(f"/api/v1/ip-addresses/{a['id']}", {"interface_id": None,
                                                         "kind": "sticky"})
-    assert r.status == 200 and r.body["interface_id"] is None and r.body["mac"] is None
+    assert r.status == 200
+    assert r.body["interface_id"] is None
+    assert r.body["mac"] is None
     assert_error(admin.patch(f"/api/v1/ip-addresses/{a['id']}", {"address": "10.70.0.151"}),
                  400, "read_only_field", "address")
     assert admin.delete(f"/api/v1/ip-addresses/{a['id']}").status == 204
@@ -332,10 +355,13 @@ def test_leases_read_filter_and_expire(server, admin):
     put_lease(server, "10.80.0.11", s["id"], macs[1], expires_in=-5)
     put_lease(server, "10.80.0.12", s["id"], macs[2], state=2)
     r = admin.get(f"/api/v1/leases?subnet={s['id']}")
-    assert r.status == 200 and r.body["total"] == 3
+    assert r.status == 200
+    assert r.body["total"] == 3
     first = r.body["items"][0]
-    assert first["address"] == "10.80.0.10" and first["mac"] == macs[0]
-    assert first["state"] == "bound" and first["active"] is True
+    assert first["address"] == "10.80.0.10"
+    assert first["mac"] == macs[0]
+    assert first["state"] == "bound"
+    assert first["active"] is True
     assert first["client_id"] == "01" + macs[0].replace(":", "")
 
     def addrs(q):

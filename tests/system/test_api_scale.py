@@ -55,23 +55,27 @@ def test_keyset_pages_cover_every_machine_once(server):
             break
     assert pages == 11  # ten full pages, then an empty one ends the walk
     assert len(seen) == MACHINES
-    assert seen == sorted(seen) and len(set(seen)) == MACHINES
+    assert seen == sorted(seen)
+    assert len(set(seen)) == MACHINES
 
 
 def test_offset_pages(server):
     api = server.client("reader")
     r = api.get("/api/v1/machines")
-    assert r.body["limit"] == 100 and len(r.body["items"]) == 100
+    assert r.body["limit"] == 100
+    assert len(r.body["items"]) == 100
     r = api.get("/api/v1/machines?offset=9990&limit=100")
     assert [m["hostname"] for m in r.body["items"]] == [f"node-{i:05d}"
                                                        for i in range(9990, 10000)]
     assert r.body["next_after"] is None
     r = api.get("/api/v1/machines?offset=20000")
-    assert r.body["items"] == [] and r.body["total"] == MACHINES
+    assert r.body["items"] == []
+    assert r.body["total"] == MACHINES
     # Offset pages are stable: the same request gives the same page.
     a = api.get("/api/v1/machines?offset=4321&limit=50").body["items"]
     b = api.get("/api/v1/machines?offset=4321&limit=50").body["items"]
-    assert a == b and [m["hostname"] for m in a][0] == "node-04321"
+    assert a == b
+    assert [m["hostname"] for m in a][0] == "node-04321"
 
 
 def test_filtered_pages(server):
@@ -137,7 +141,9 @@ def test_concurrent_allocation_from_a_22(server):
     assert set(everything) == hosts
     u = admin.get(f"/api/v1/subnets/{subnet['id']}").body["utilisation"]
     # The gateway counts as used too.
-    assert u["used"] == expected + 1 and u["free"] == 0 and u["percent"] == 100.0
+    assert u["used"] == expected + 1
+    assert u["free"] == 0
+    assert u["percent"] == 100.0
     listed = admin.list_all(f"/api/v1/ip-addresses?subnet={subnet['id']}")
     assert len(listed) == expected
     assert_error(admin.post(f"/api/v1/subnets/{subnet['id']}/allocate", {}), 409,

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""docs/openapi.yaml stays true: a scenario calls every documented
-operation, drawing out every status code it documents (except 503, which
-needs a failing store), and every answer must be documented for its
-operation and match the documented schema and headers. The collections the
-router serves (src/http/http-api.c) must all be documented.
+"""docs/openapi.yaml stays true. A scenario calls every documented
+operation and draws out every status code it documents, except 503, which
+needs a failing store. Every response must be documented for its operation
+and match the documented schema and headers. The collections the router
+serves (src/http/http-api.c) must all be documented.
 
 Needs Debian's python3-yaml and python3-jsonschema."""
 
@@ -140,7 +140,7 @@ def scenario(server):
                 return re.sub(r"\{[^}]+\}", str(value if value is not None else v), template)
         return template
 
-    # Reads, and the generic answers of every operation.
+    # Reads, and the generic error responses of every operation.
     for template, method in operations():
         if not template.startswith("/api/v1/") or template == "/api/v1/agent/report":
             continue
@@ -170,7 +170,7 @@ def scenario(server):
     admin.patch(f"/api/v1/sites/{site['id']}", {"description": "changed"})
     admin.patch(f"/api/v1/racks/{rack['id']}", {"description": "changed"})
     admin.patch(f"/api/v1/tags/{tag['id']}", {"description": "changed"})
-    admin.patch(f"/api/v1/machines/{m['id']}", {"state": "ready"})
+    admin.patch(f"/api/v1/machines/{m['id']}", {"arch": "arm64"})
     admin.patch(f"/api/v1/interfaces/{iface['id']}", {"name": "eth0"})
     admin.post("/api/v1/interfaces", {"machine_id": m2["id"], "mac": "52:54:06:00:00:03"})
     admin.patch(f"/api/v1/subnets/{subnet['id']}", {"vlan": 7})

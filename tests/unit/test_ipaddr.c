@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for src/core/ipaddr: parsing, keys, prefixes and arithmetic. */
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+/* clang-format on */
 
 #include "core/ipaddr.h"
 

@@ -4,6 +4,8 @@
  * by triggers, sites and racks, machines with tags and filters, interfaces,
  * events and tokens.
  */
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+/* clang-format on */
 
 #include "store/store-inventory.h"
 
@@ -195,7 +198,7 @@ static void interfaces_keep_one_pxe(void **state)
 	second.machine_id = 12345;
 	assert_int_equal(store_interface_insert(tx, &second, &id), -EEXIST);
 	assert_int_equal(store_txn_commit(tx), 0);
-	/* Interfaces carry reservations' MACs, so DHCP is told to reload. */
+	/* Interfaces carry the MACs of reservations, so the commit makes DHCP reload. */
 	assert_true(store_config_generation(st) > gen);
 }
 

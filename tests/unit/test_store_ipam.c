@@ -3,6 +3,8 @@
  * Unit tests for src/store/store-ipam: subnets of both families, ranges,
  * next-free allocation, utilisation, leases and DHCP reservations.
  */
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+/* clang-format on */
 
 #include "store/store-ipam.h"
 
