@@ -251,6 +251,15 @@ class Rackd:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "run_last: run after every other test of the session")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Move tests marked run_last to the end, so they see the whole session's files."""
+    items.sort(key=lambda item: item.get_closest_marker("run_last") is not None)
+
+
 @pytest.fixture
 def lab():
     if os.geteuid() != 0:
