@@ -438,6 +438,13 @@ int cli_machine_command(const struct options *o, int argc, char **argv)
 		return argc < 2 && (argc == 0 || strcmp(argv[0], "--help") != 0) ? EXIT_USAGE : 0;
 	}
 	verb = argv[0];
+	/* --help anywhere after the verb shows the usage, so it is never taken for a host. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			machine_usage(stdout);
+			return 0;
+		}
+	}
 	if (strcmp(verb, "power") == 0) {
 		if (argc < 3) {
 			machine_usage(stderr);

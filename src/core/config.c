@@ -71,6 +71,7 @@ void config_init(struct config *cfg)
 	cfg->tftp_address = 0;
 	cfg->tftp_port = 69;
 	cfg->tftp_max_transfers = 64;
+	cfg->tftp_max_transfers_per_client = 8;
 
 	cfg->http_address = 0x7f000001; /* 127.0.0.1 */
 	cfg->http_port = 8080;
@@ -305,7 +306,11 @@ static bool parse_tftp(struct parse_state *ps, const char *key, const char *valu
 		return set_listen(ps, &cfg->tftp_address, &cfg->tftp_port, "tftp", key, value);
 	if (strcmp(key, "max_transfers") == 0)
 		return set_u32(ps, &cfg->tftp_max_transfers, 1, 4096, "tftp", key, value);
-	return unknown_key(ps, "tftp", key, "enabled, listen, max_transfers");
+	if (strcmp(key, "max_transfers_per_client") == 0)
+		return set_u32(ps, &cfg->tftp_max_transfers_per_client, 1, 4096, "tftp", key,
+			       value);
+	return unknown_key(ps, "tftp", key,
+			   "enabled, listen, max_transfers, max_transfers_per_client");
 }
 
 static bool parse_http(struct parse_state *ps, const char *key, const char *value)
@@ -776,11 +781,33 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 		    section);
 }
 
-/* Line reader for inih that counts lines and notes where sections start. */
+/* True when the source has more bytes after the ones read so far. */
+static bool input_remains(struct parse_state *ps)
+{
+	int c;
+
+	if (!ps->file)
+		return ps->text[ps->text_pos] != '\0';
+	c = getc(ps->file);
+	if (c == EOF)
+		return false;
+	(void)ungetc(c, ps->file);
+	return true;
+}
+
+/*
+ * Line reader for inih that counts lines and notes where sections start.
+ * inih reads into a fixed buffer of num bytes and would parse the rest of a
+ * longer line as a line of its own, so such a line stops parsing with an
+ * error. Leading whitespace is removed, because inih takes an indented line
+ * as a continuation and passes it to the handler as the previous key's
+ * whole value.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse_state *ps = stream;
 	char *line;
+	size_t len, indent;
 
 	if (ps->file) {
 		line = fgets(str, num, ps->file);
@@ -802,8 +829,14 @@ static char *read_line(char *str, int num, void *stream)
 	if (line == NULL)
 		return NULL;
 	ps->line++;
-	const char *p = line + strspn(line, " \t");
-	if (*p == '[')
+	len = strlen(line);
+	if (len + 1 == (size_t)num && line[len - 1] != '\n' && input_remains(ps)) {
+		fail(ps, ps->line, "line is longer than %d bytes: shorten the value", num - 2);
+		return NULL;
+	}
+	indent = strspn(line, " \t");
+	memmove(line, line + indent, len - indent + 1);
+	if (*line == '[')
 		ps->section_line = ps->line;
 	return line;
 }
@@ -849,6 +882,8 @@ static int finish(struct parse_state *ps, int r)
 		return -errno ? -errno : -EIO;
 	if (r == -2)
 		return fail(ps, 0, "out of memory while parsing"), -ENOMEM;
+	if (ps->failed)
+		return -EINVAL;
 	if (r > 0) {
 		/* inih's own syntax error (no '=' or an unclosed '['), or a handler error. */
 		if (!ps->failed)

@@ -55,6 +55,7 @@ struct config {
 	uint32_t tftp_address; /* host order; 0 = any */
 	uint16_t tftp_port;
 	uint32_t tftp_max_transfers;
+	uint32_t tftp_max_transfers_per_client; /* per client IPv4 address */
 
 	/* [http] */
 	uint32_t http_address;

@@ -43,17 +43,19 @@
 
 #define SUBSYSTEM "dhcp"
 /*
- * Datagrams read from one socket per batch, which is also the most replies
- * one lease write holds back. Each batch is one socket's, so one busy
+ * Maximum datagrams in one batch, which is also the maximum number of ACKs
+ * one lease write holds back. Each batch reads one socket, so one busy
  * interface cannot starve others.
  */
 #define BATCH_MAX 128
 /*
- * How long a batch with lease rows waits for more datagrams before its
+ * How long a batch with lease rows goes on collecting datagrams before its
  * write: one disk flush then covers more ACKs, for at most this much delay
- * of each ACK.
+ * of each ACK. It reads what arrived every COMMIT_STEP_US, so that each
+ * recvmmsg() and sendmmsg() carries many datagrams.
  */
 #define COMMIT_DELAY_US 2000
+#define COMMIT_STEP_US	500
 /* Receive buffer asked for, so datagrams arriving during a disk flush wait instead of dropping. */
 #define RCVBUF_BYTES (8 << 20)
 /* Token buckets of the DISCOVER rate limits: sets of DHCP_RATE_WAYS buckets. */
@@ -87,7 +89,7 @@ union pktinfo_control {
 	size_t align;
 };
 
-/* One datagram of a batch: what came in, and the reply waiting for the batch's commit. */
+/* One datagram of a batch: what came in, and its reply. */
 struct dhcp_slot {
 	uint8_t rx[DHCP_PACKET_MAX + 1];
 	struct sockaddr_in peer;
@@ -323,8 +325,9 @@ static void route_reply(struct dhcp_server *srv, struct dhcp_txn *tx, const stru
 }
 
 /*
- * Builds srv->reply into the transaction's slot and queues it for the end
- * of the batch, logging a failure (rate-limited).
+ * Builds srv->reply into the transaction's slot and queues it there, to be
+ * sent with the batch's other replies (ACKs of leases only after the
+ * batch's write). Logs a failure (rate-limited).
  */
 static int finish_reply(struct dhcp_server *srv, struct dhcp_txn *tx)
 {
@@ -1150,14 +1153,12 @@ static uint64_t monotonic_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Waits until fd is readable or timeout_us passed; true when it is readable. */
-static bool wait_readable(int fd, uint64_t timeout_us)
+static void sleep_us(uint64_t us)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct timespec ts = { .tv_sec = (time_t)(timeout_us / 1000000u),
-		               .tv_nsec = (long)(timeout_us % 1000000u) * 1000 };
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000u),
+		               .tv_nsec = (long)(us % 1000000u) * 1000 };
 
-	return ppoll(&pfd, 1, &ts, NULL) > 0 && (pfd.revents & POLLIN);
+	(void)nanosleep(&ts, NULL);
 }
 
 /*
@@ -1183,8 +1184,9 @@ static void process_batch(struct dhcp_server *srv, struct dhcp_iface *iface)
 	while (n < BATCH_MAX && dhcp_leases_batch_rows(srv->leases) > 0) {
 		uint64_t t = monotonic_us();
 
-		if (t >= deadline || !wait_readable(iface->fd, deadline - t))
+		if (t >= deadline)
 			break;
+		sleep_us(deadline - t < COMMIT_STEP_US ? deadline - t : COMMIT_STEP_US);
 		k = receive_batch(srv, iface, n);
 		handle_slots(srv, iface, n, n + k, &now);
 		n += k;

@@ -216,11 +216,15 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	return ret;
 }
 
-/* Opens rel_path beneath dir_fd; symlinks and ".." may not leave the directory. */
+/*
+ * Opens rel_path beneath dir_fd; symlinks and ".." may not leave the directory.
+ * O_NONBLOCK keeps a FIFO in boot_dir from blocking an HTTP thread until a
+ * writer appears; it does not change reads of regular files.
+ */
 static int open_beneath(int dir_fd, const char *rel_path)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd = syscall(SYS_openat2, dir_fd, rel_path, &how, sizeof(how));

@@ -64,6 +64,14 @@ enum MHD_Result http_send_error(struct http_request *req, unsigned status, const
 				const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * Replaces, in place, every byte of text that is not part of a valid UTF-8
+ * sequence with '?'. A message may quote a client's bytes (a percent-decoded
+ * path or query value) or be cut by a length limit, and JSON strings must be
+ * valid UTF-8.
+ */
+void http_make_utf8(char *text);
+
 enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
 			       const char *text);
 

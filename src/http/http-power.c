@@ -20,6 +20,14 @@
 #include "inventory/lifecycle-service.h"
 #include "store/store-lifecycle.h"
 
+/*
+ * IPMI 2.0 limits of a user name and a password, in bytes (libfreeipmi's
+ * IPMI_MAX_USER_NAME_LENGTH and IPMI_2_0_MAX_PASSWORD_LENGTH). libfreeipmi
+ * rejects longer ones at every login with "invalid parameters".
+ */
+#define IPMI_USER_MAX	  16
+#define IPMI_PASSWORD_MAX 20
+
 static enum MHD_Result wrong_method(struct rest_request *rq, const char *allow)
 {
 	return rest_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
@@ -187,6 +195,16 @@ static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct
 			return false;
 		}
 	}
+	for (size_t i = 0; i < 2; i++) {
+		const char *member = i == 0 ? "username" : "password";
+		json_t *value = json_object_get(body, member);
+
+		if (value && !json_is_string(value) && !json_is_null(value)) {
+			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_type", member,
+					  "%s must be a string or null", member);
+			return false;
+		}
+	}
 	if (type == NULL || bmc_type_parse(type, &t) < 0) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "type",
 				  "type must be ipmi, redfish or qemu");
@@ -203,6 +221,14 @@ static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct
 				  password && strlen(password) >= BMC_PASSWORD_MAX ? "password" : "username",
 				  "username must be under %zu bytes and password under %d bytes",
 				  sizeof(b->username), BMC_PASSWORD_MAX);
+		return false;
+	}
+	if (t == BMC_TYPE_IPMI && ((user && strlen(user) > IPMI_USER_MAX) ||
+				   (password && strlen(password) > IPMI_PASSWORD_MAX))) {
+		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field",
+				  user && strlen(user) > IPMI_USER_MAX ? "username" : "password",
+				  "an IPMI username is at most %d bytes and a password at most %d bytes",
+				  IPMI_USER_MAX, IPMI_PASSWORD_MAX);
 		return false;
 	}
 	memset(b, 0, sizeof(*b));

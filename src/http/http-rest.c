@@ -104,10 +104,19 @@ enum MHD_Result rest_send(struct rest_request *rq, unsigned status, json_t *body
 
 static json_t *error_json(const char *code, const char *field, const char *message)
 {
-	json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	char text[sizeof(((struct rest_error *)NULL)->message)];
+	char member[sizeof(((struct rest_error *)NULL)->field)];
+	json_t *err;
 
-	if (err && field && field[0])
-		json_object_set_new(err, "field", json_string(field));
+	(void)snprintf(text, sizeof(text), "%s", message);
+	http_make_utf8(text);
+	err = json_pack("{s:s, s:s}", "code", code, "message", text);
+
+	if (err && field && field[0]) {
+		(void)snprintf(member, sizeof(member), "%s", field);
+		http_make_utf8(member);
+		json_object_set_new(err, "field", json_string(member));
+	}
 	return json_pack("{s:o}", "error", err ? err : json_object());
 }
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,55 @@ enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t
 	return ret;
 }
 
+/* Returns the length of the valid UTF-8 sequence at s (RFC 3629), or 0 when there is none. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+	size_t len;
+	uint32_t cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		min = 0x80;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		min = 0x800;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		min = 0x10000;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	/* Overlong forms, UTF-16 surrogates and code points above U+10FFFF are invalid. */
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void http_make_utf8(char *text)
+{
+	unsigned char *p = (unsigned char *)text;
+
+	while (*p) {
+		size_t len = utf8_sequence_length(p);
+
+		if (len == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += len;
+	}
+}
+
 enum MHD_Result http_send_error(struct http_request *req, unsigned status, const char *code,
 				const char *field, const char *fmt, ...)
 {
@@ -58,6 +108,7 @@ enum MHD_Result http_send_error(struct http_request *req, unsigned status, const
 	va_start(ap, fmt);
 	(void)vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	http_make_utf8(message);
 	err = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (err && field)
 		json_object_set_new(err, "field", json_string(field));

@@ -66,6 +66,7 @@ struct tftp_server {
 	uint32_t address; /* host order, 0 = any */
 	uint16_t port;
 	uint32_t max_transfers;
+	uint32_t max_transfers_per_client;
 
 	int root_fd;
 	int listen_fd;

@@ -156,6 +156,20 @@ static bool request_is_retransmission(const struct tftp_server *srv, const struc
 	return false;
 }
 
+/* Counts the transfers in progress for the client address of from (any port). */
+static uint32_t transfers_of_client(const struct tftp_server *srv, const struct sockaddr_in *from)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < srv->max_transfers; i++) {
+		const struct transfer *t = &srv->transfers[i];
+
+		if (t->in_use && t->peer.sin_addr.s_addr == from->sin_addr.s_addr)
+			n++;
+	}
+	return n;
+}
+
 static struct transfer *transfer_slot_free(struct tftp_server *srv)
 {
 	for (uint32_t i = 0; i < srv->max_transfers; i++)
@@ -263,6 +277,12 @@ static void request_serve(struct tftp_server *srv, const struct request_ctx *ctx
 	uint64_t size;
 	int fd, r;
 
+	/* One client must not hold every slot and block other machines' boots. */
+	if (transfers_of_client(srv, &ctx->peer) >= srv->max_transfers_per_client) {
+		request_reject(srv, ctx, TFTP_ERR_UNDEFINED, "Too many transfers from this client",
+			       "client transfer limit reached");
+		return;
+	}
 	t = transfer_slot_free(srv);
 	if (t == NULL) {
 		request_reject(srv, ctx, TFTP_ERR_UNDEFINED, "Server busy", "server busy");
@@ -439,6 +459,9 @@ int tftp_server_new(const struct config *cfg, struct tftp_server **ret_server)
 	srv->port = cfg->tftp_port;
 	srv->max_transfers = cfg->tftp_max_transfers > TRANSFERS_LIMIT ? TRANSFERS_LIMIT
 	                                                               : cfg->tftp_max_transfers;
+	srv->max_transfers_per_client = cfg->tftp_max_transfers_per_client
+						? cfg->tftp_max_transfers_per_client
+						: srv->max_transfers;
 	srv->root_fd = srv->listen_fd = srv->epoll_fd = srv->stop_fd = -1;
 	srv->request_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 50);
 	srv->transfers = calloc(srv->max_transfers, sizeof(*srv->transfers));

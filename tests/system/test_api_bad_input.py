@@ -298,6 +298,27 @@ CASES = [
      "invalid_parameter", "pxe"),
     ("token role filter", "GET", "/api/v1/tokens?role=root", None, 400, "invalid_parameter",
      "role"),
+    # Messages that quote bytes which are not UTF-8 keep the error shape.
+    ("path not utf-8", "GET", "/api/v1/machines/%FF", None, 404, "not_found", None),
+    ("route not utf-8", "GET", "/api/v1/nope%FF", None, 404, "not_found", None),
+    ("filter not utf-8", "GET", "/api/v1/machines?state=%FF", None, 400, "invalid_parameter",
+     "state"),
+    ("parameter name not utf-8", "GET", "/api/v1/machines?st%FFate=1", None, 400,
+     "unknown_parameter", None),
+    ("message cut inside utf-8", "GET", "/api/v1/machines?mac=a" + "%C3%A9" * 100, None, 400,
+     "invalid_parameter", "mac"),
+    # BMC
+    ("bmc password number", "PUT", "/api/v1/machines/{machine}/bmc",
+     {"type": "ipmi", "address": "127.0.0.1", "password": 5}, 400, "invalid_type", "password"),
+    ("bmc username list", "PUT", "/api/v1/machines/{machine}/bmc",
+     {"type": "ipmi", "address": "127.0.0.1", "username": ["a"]}, 400, "invalid_type",
+     "username"),
+    ("bmc ipmi username long", "PUT", "/api/v1/machines/{machine}/bmc",
+     {"type": "ipmi", "address": "127.0.0.1", "username": "u" * 17}, 400, "invalid_field",
+     "username"),
+    ("bmc ipmi password long", "PUT", "/api/v1/machines/{machine}/bmc",
+     {"type": "ipmi", "address": "127.0.0.1", "password": "p" * 21}, 400, "invalid_field",
+     "password"),
 ]
 
 

@@ -203,7 +203,7 @@ def test_unreachable_bmc(server):
 def test_bmc_password_sealed_never_returned(server, tmp_path):
     api = server.client("operator")
     mid = make_machine(server.client("admin"))
-    secret = "s3cret-Pa55-for-rackd"
+    secret = "s3cret-Pa55-of-rackd"  # 20 bytes, the most an IPMI 2.0 password may have
     body = set_bmc(api, mid, type="ipmi", address="127.0.0.1:10999", username="admin",
                    password=secret)
     assert body["password_set"] is True

@@ -70,6 +70,10 @@ def test_help_everywhere(ctl):
     assert "Usage: rackctl dns records" in ok(ctl("dns", "--help"))
     assert "Usage: rackctl whoami" in ok(ctl("whoami", "--help"))
     assert "Usage: rackctl machine" in ok(ctl("machine", "--help"))
+    for verb in ("set-bmc", "bmc", "power", "status", "commission", "deploy", "release",
+                 "mark-broken", "mark-fixed", "retire"):
+        assert "Usage: rackctl machine" in ok(ctl("machine", verb, "--help")), verb
+        assert "Usage: rackctl machine" in ok(ctl("machine", verb, "1", "--help")), verb
 
 
 def test_bad_usage_exits_2(ctl):

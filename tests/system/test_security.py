@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SERVER_ADDRESS, base_config, run
+from conftest import SERVER_ADDRESS, base_config, ns_exec, run
 
 HTTP = f"{SERVER_ADDRESS}:8080"
 HTTPS = f"{SERVER_ADDRESS}:8443"
@@ -75,6 +75,23 @@ def test_plain_http_rejects_api(tls_rackd):
 def test_plain_http_serves_netboot(tls_rackd):
     lab, _, _ = tls_rackd
     status, body = status_and_body(curl(lab, f"http://{HTTP}/boot/assets/hello.txt"))
+    assert status == 200
+    assert body == "hello\n"
+
+
+def test_fifo_asset_blocks_no_thread(lab, rackd_factory, tmp_path):
+    (tmp_path / "boot").mkdir(exist_ok=True)
+    (tmp_path / "boot" / "hello.txt").write_text("hello\n")
+    os.mkfifo(tmp_path / "boot" / "pipe")
+    rackd_factory(lab, base_config(tmp_path, dhcp={"enabled": False}, subnet_lab=None))
+    # More requests than rackd has HTTP threads; each used to block in open() for good.
+    fetch_pipe = ns_exec(lab.ns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                         "--noproxy", "*", "--max-time", "5", f"http://{HTTP}/boot/assets/pipe")
+    readers = [subprocess.Popen(fetch_pipe, stdout=subprocess.PIPE, text=True)
+               for _ in range(6)]
+    statuses = [proc.communicate(timeout=30)[0] for proc in readers]
+    status, body = status_and_body(curl(lab, f"http://{HTTP}/boot/assets/hello.txt"))
+    assert statuses == ["404"] * 6
     assert status == 200
     assert body == "hello\n"
 

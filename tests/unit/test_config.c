@@ -206,6 +206,51 @@ static void bad_configs_name_line_and_value(void **state)
 	}
 }
 
+static void long_line_rejected(void **state)
+{
+	char text[512], err[CONFIG_ERROR_MAX] = "";
+	char pad[240];
+	struct config cfg;
+
+	(void)state;
+	memset(pad, 'a', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	/* Without the length check, inih parses the tail of line 4 as "initrd = x/y". */
+	(void)snprintf(text, sizeof(text),
+		       "[dhcp]\nenabled = false\n[boot]\ncmdline = %s initrd = x/y\n", pad);
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, text, "x.conf", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "x.conf:4: line is longer than 198 bytes"));
+	assert_string_equal(cfg.boot_initrd, "linux/initrd.img");
+}
+
+static void indented_lines_are_keys(void **state)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX] = "";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg,
+					    "[dhcp]\nenabled = false\n[boot]\n"
+					    "  kernel = k/vmlinuz\n\tinitrd = k/initrd\n"
+					    "  cmdline = console=ttyS0\n",
+					    "x.conf", err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.boot_kernel, "k/vmlinuz");
+	assert_string_equal(cfg.boot_initrd, "k/initrd");
+	assert_string_equal(cfg.boot_cmdline, "console=ttyS0");
+
+	/* inih alone would take "    quiet" as the whole new value of cmdline. */
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg,
+					    "[dhcp]\nenabled = false\n[boot]\n"
+					    "cmdline = console=ttyS0\n    quiet\n",
+					    "x.conf", err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "x.conf:5: syntax error"));
+}
+
 static void dns_section_loads(void **state)
 {
 	static const char text[] = "[dhcp]\nenabled = false\n"
@@ -285,6 +330,8 @@ int main(void)
 		cmocka_unit_test(full_config_loads),
 		cmocka_unit_test(defaults_need_interfaces),
 		cmocka_unit_test(bad_configs_name_line_and_value),
+		cmocka_unit_test(long_line_rejected),
+		cmocka_unit_test(indented_lines_are_keys),
 		cmocka_unit_test(dns_section_loads),
 		cmocka_unit_test(bmc_and_lifecycle_sections_load),
 		cmocka_unit_test(missing_file_reports_path),
