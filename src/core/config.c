@@ -76,6 +76,7 @@ void config_init(struct config *cfg)
 	cfg->http_address = 0x7f000001; /* 127.0.0.1 */
 	cfg->http_port = 8080;
 	cfg->http_max_connections = 256;
+	cfg->http_max_connections_per_client = 32;
 
 	cfg->ra_enabled = true;
 	cfg->ra_interval = 10;
@@ -86,6 +87,7 @@ void config_init(struct config *cfg)
 	cfg->dns_workers = 2;
 	cfg->dns_ttl = 300;
 	cfg->dns_negative_ttl = 60;
+	cfg->dns_tcp_per_client = 16;
 
 	cfg->bmc_timeout = 5;
 	cfg->bmc_retries = 2;
@@ -335,6 +337,9 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 	}
 	if (strcmp(key, "max_connections") == 0)
 		return set_u32(ps, &cfg->http_max_connections, 1, 65535, "http", key, value);
+	if (strcmp(key, "max_connections_per_client") == 0)
+		return set_u32(ps, &cfg->http_max_connections_per_client, 1, 65535, "http", key,
+			       value);
 	if (strcmp(key, "tls_listen") == 0)
 		return set_listen(ps, &cfg->http_tls_address, &cfg->http_tls_port, "http", key,
 				  value);
@@ -356,7 +361,7 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 		return true;
 	}
 	return unknown_key(ps, "http", key,
-			   "listen, public_url, max_connections, tls_listen, tls_cert, tls_key, plain");
+			   "listen, public_url, max_connections, max_connections_per_client, tls_listen, tls_cert, tls_key, plain");
 }
 
 static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
@@ -535,12 +540,14 @@ static bool parse_dns(struct parse_state *ps, const char *key, const char *value
 		return set_u32(ps, &cfg->dns_ttl, 0, 2147483647, "dns", key, value);
 	if (strcmp(key, "negative_ttl") == 0)
 		return set_u32(ps, &cfg->dns_negative_ttl, 0, 86400, "dns", key, value);
+	if (strcmp(key, "tcp_connections_per_client") == 0)
+		return set_u32(ps, &cfg->dns_tcp_per_client, 1, 256, "dns", key, value);
 	if (strcmp(key, "notify") == 0)
 		return set_dns_notify(ps, value);
 	if (strcmp(key, "allow_transfer") == 0)
 		return set_dns_transfer(ps, value);
 	return unknown_key(ps, "dns", key,
-			   "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, notify, allow_transfer");
+			   "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, tcp_connections_per_client, notify, allow_transfer");
 }
 
 /* Parses "A B", "dynamic A B" or "reserved A B". */

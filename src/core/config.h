@@ -62,6 +62,7 @@ struct config {
 	uint16_t http_port;
 	char http_public_url[CONFIG_URL_MAX]; /* base URL written into DHCP replies and scripts */
 	uint32_t http_max_connections;
+	uint32_t http_max_connections_per_client; /* per client IP address */
 	uint32_t http_tls_address; /* HTTPS listener; port 0 when none */
 	uint16_t http_tls_port;
 	char http_tls_cert[CONFIG_PATH_MAX]; /* PEM certificate chain */
@@ -87,6 +88,7 @@ struct config {
 	char dns_soa_contact[STORE_DOMAIN_MAX]; /* "hostmaster@example.org" or "hostmaster.example.org" */
 	uint32_t dns_ttl;
 	uint32_t dns_negative_ttl;
+	uint32_t dns_tcp_per_client; /* concurrent TCP connections from one source address */
 	uint32_t dns_notify_address[CONFIG_DNS_PEERS_MAX]; /* secondaries sent NOTIFY */
 	uint16_t dns_notify_port[CONFIG_DNS_PEERS_MAX];
 	size_t n_dns_notify;

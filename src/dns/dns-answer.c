@@ -212,9 +212,22 @@ static const struct dns_rrset *node_cname(const struct dns_node *nodes[DNS_LAYER
 	return NULL;
 }
 
-/* RFC 1034 §4.3.2 step 3, for a name known to be inside the zone. */
+static bool name_seen(const uint8_t *const *seen, unsigned n, const uint8_t *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (dns_name_equal(seen[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 1034 §4.3.2 step 3, for a name known to be inside the zone. A CNAME
+ * chain stops at a name it has already visited, so a loop (which software
+ * must survive, RFC 1034 §3.6.2) lists each CNAME once.
+ */
 static void answer_in_zone(struct answer *a, const uint8_t *qname, size_t qname_len)
 {
+	const uint8_t *seen[CNAME_CHAIN_MAX];
 	const uint8_t *name = qname;
 	size_t len = qname_len;
 
@@ -247,11 +260,13 @@ static void answer_in_zone(struct answer *a, const uint8_t *qname, size_t qname_
 		}
 		if (!put_rrset(a, DNS_SECTION_ANSWER, name, cname, cname->ttl))
 			return;
-		/* Follow the chain while the target stays inside this zone. */
+		seen[chain] = name;
+		/* Follow the chain while the target stays inside this zone and is new. */
 		name = dns_rrset_rdata(cname, 0, &tlen);
 		len = dns_name_length(name, tlen);
 		if (chain + 1 >= CNAME_CHAIN_MAX || len == 0 ||
-		    dns_name_suffix_offset(name, len, a->zone->apex, a->zone->apex_len) < 0)
+		    dns_name_suffix_offset(name, len, a->zone->apex, a->zone->apex_len) < 0 ||
+		    name_seen(seen, chain + 1, name))
 			return;
 	}
 }
@@ -294,6 +309,8 @@ static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_o
 		return DNS_RCODE_NOTIMP;
 	if (q->has_edns && q->edns_version != 0)
 		return DNS_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
+	if (q->edns_bad_cookie)
+		return DNS_RCODE_FORMERR; /* RFC 7873 §5.2.2 */
 	if (q->has_tsig)
 		return DNS_RCODE_NOTAUTH; /* TODO: TSIG (RFC 8945) is not implemented */
 	if (q->qtype == DNS_TYPE_OPT || q->qtype == DNS_TYPE_TSIG)

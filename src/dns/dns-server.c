@@ -29,7 +29,16 @@
 #define UDP_QUERY_MAX	   4096
 #define TCP_CONNS_MAX	   256
 #define TCP_IDLE_MS	   10000 /* RFC 7766 §6.2.3 leaves the idle timeout to the server */
-#define TCP_OUT_MAX	   (64u << 20) /* queued response bytes per connection (an AXFR) */
+/*
+ * Queued response bytes per connection. At TCP_OUT_PAUSE the connection's
+ * further queries wait until the client reads, so answers to queries never
+ * queue more than TCP_OUT_PAUSE plus one 64 KiB message. Only a zone
+ * transfer, which is queued whole and only for allow_transfer peers, may
+ * reach TCP_OUT_XFR_MAX.
+ */
+#define TCP_OUT_PAUSE	   (64u << 10)
+#define TCP_OUT_QUERY_MAX  (TCP_OUT_PAUSE + 2u + DNS_TCP_MAX)
+#define TCP_OUT_XFR_MAX	   (64u << 20)
 #define WAKE_MS		   200
 #define NOTIFY_PENDING_MAX 1024
 #define NOTIFY_RETRY_MS	   2000
@@ -50,7 +59,8 @@ struct dns_worker {
 
 struct tcp_conn {
 	int fd;
-	uint64_t last_ms;
+	uint32_t peer;	  /* source address, host order */
+	uint64_t last_ms; /* last byte received or sent */
 	uint8_t in[2 + DNS_TCP_MAX];
 	size_t in_len;
 	uint8_t *out;
@@ -58,7 +68,16 @@ struct tcp_conn {
 	size_t out_off;
 	size_t out_cap;
 	bool allowed; /* peer may transfer */
+	bool transfer; /* a zone transfer is being queued */
 	bool closing;
+};
+
+/* TCP connections closed or rejected to keep the service available. */
+struct tcp_counters {
+	uint64_t per_client_rejected; /* over [dns] tcp_connections_per_client */
+	uint64_t idle_evicted;	      /* closed to make room when all slots were taken */
+	uint64_t output_stalled;      /* queued answers not read within TCP_IDLE_MS */
+	uint64_t output_overflow;     /* queued output above its cap */
 };
 
 struct notify_entry {
@@ -88,6 +107,8 @@ struct dns_server {
 	_Atomic(struct dns_snapshot *) tcp_hazard;
 	struct tcp_conn *conns[TCP_CONNS_MAX];
 	uint8_t tcp_scratch[DNS_TCP_MAX];
+	struct tcp_counters tcp_counters; /* touched only by the TCP thread */
+	struct log_ratelimit tcp_rl;
 
 	pthread_t refresher;
 	bool refresher_started;
@@ -546,12 +567,25 @@ static void conn_close(struct dns_server *srv, size_t slot)
 	srv->conns[slot] = NULL;
 }
 
+static void conn_close_counted(struct dns_server *srv, size_t slot, uint64_t *counter,
+			       const char *reason)
+{
+	char ip[ADDR_IPV4_STRLEN];
+
+	(*counter)++;
+	addr_format_ipv4(srv->conns[slot]->peer, ip);
+	if (log_ratelimit_allow(&srv->tcp_rl))
+		log_warning("dns", "TCP connection from %s closed: %s total=%llu", ip, reason,
+			    (unsigned long long)*counter);
+	conn_close(srv, slot);
+}
+
 static int conn_queue(void *ctx, const uint8_t *msg, size_t len)
 {
 	struct tcp_conn *c = ctx;
 	size_t need = c->out_len + 2 + len;
 
-	if (need > TCP_OUT_MAX)
+	if (need > (c->transfer ? TCP_OUT_XFR_MAX : TCP_OUT_QUERY_MAX))
 		return -E2BIG;
 	if (need > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
@@ -587,8 +621,10 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 		struct dns_query q;
 
 		(void)dns_query_parse(msg, len, &q);
+		c->transfer = true;
 		r = dns_transfer(snap, &q, c->allowed, srv->tcp_scratch, sizeof(srv->tcp_scratch),
 				 conn_queue, c);
+		c->transfer = false;
 		if (r == 0)
 			log_info("dns", "zone transfer %s sent bytes=%zu",
 				 q.qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", c->out_len);
@@ -601,33 +637,82 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 	return r;
 }
 
-static void conn_write(struct dns_server *srv, size_t slot)
+static bool conn_has_message(const struct tcp_conn *c)
 {
-	struct tcp_conn *c = srv->conns[slot];
+	return c->in_len >= 2 && c->in_len >= 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+}
 
+/*
+ * Answers the complete messages in the input buffer, in order (RFC 7766
+ * §6.2.1.1 allows either order), until the queued output reaches
+ * TCP_OUT_PAUSE. Returns -E2BIG when the output cap was hit.
+ */
+static int conn_answer_buffered(struct dns_server *srv, struct tcp_conn *c)
+{
+	while (c->out_len < TCP_OUT_PAUSE && conn_has_message(c)) {
+		size_t len = (size_t)c->in[0] << 8 | c->in[1];
+		int r = conn_message(srv, c, c->in + 2, len);
+
+		if (r < 0)
+			return r;
+		memmove(c->in, c->in + 2 + len, c->in_len - 2 - len);
+		c->in_len -= 2 + len;
+	}
+	return 0;
+}
+
+static void conn_flush(struct tcp_conn *c)
+{
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			c->closing = true;
-			return;
+			if (errno != EAGAIN && errno != EINTR)
+				c->closing = true;
+			break;
 		}
 		c->out_off += (size_t)n;
+		c->last_ms = now_ms();
 	}
-	if (c->out_off == c->out_len)
+	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
-	struct epoll_event ev = { .events = EPOLLIN | (c->out_len ? EPOLLOUT : 0),
-				  .data.u64 = slot };
+	} else if (c->out_off >= TCP_OUT_PAUSE) {
+		/* Keep the unsent tail at the front so the queue stays below its cap. */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+}
+
+/*
+ * Answers buffered queries and sends, alternating while the client keeps
+ * reading. Reading stops while TCP_OUT_PAUSE bytes wait to be sent.
+ */
+static void conn_service(struct dns_server *srv, size_t slot)
+{
+	struct tcp_conn *c = srv->conns[slot];
+	struct epoll_event ev = { .data.u64 = slot };
+
+	do {
+		if (conn_answer_buffered(srv, c) < 0) {
+			conn_close_counted(srv, slot, &srv->tcp_counters.output_overflow,
+					   "queued answers over their cap");
+			return;
+		}
+		conn_flush(c);
+	} while (!c->closing && c->out_len < TCP_OUT_PAUSE && conn_has_message(c));
+	ev.events = (c->out_len < TCP_OUT_PAUSE ? EPOLLIN : 0) | (c->out_len ? EPOLLOUT : 0);
 	(void)epoll_ctl(srv->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static void conn_read(struct dns_server *srv, size_t slot)
 {
 	struct tcp_conn *c = srv->conns[slot];
-	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+	ssize_t n;
 
+	if (c->out_len >= TCP_OUT_PAUSE)
+		return; /* the input buffer may be full: a read of 0 bytes would look like EOF */
+	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			c->closing = true;
@@ -635,20 +720,58 @@ static void conn_read(struct dns_server *srv, size_t slot)
 	}
 	c->in_len += (size_t)n;
 	c->last_ms = now_ms();
-	/* Pipelined queries are answered in order (RFC 7766 §6.2.1.1 allows either). */
-	while (c->in_len >= 2) {
-		size_t len = (size_t)c->in[0] << 8 | c->in[1];
+	conn_service(srv, slot);
+}
 
-		if (c->in_len < 2 + len)
-			break;
-		if (conn_message(srv, c, c->in + 2, len) < 0) {
-			c->closing = true;
-			return;
-		}
-		memmove(c->in, c->in + 2 + len, c->in_len - 2 - len);
-		c->in_len -= 2 + len;
+static size_t conns_from(const struct dns_server *srv, uint32_t peer)
+{
+	size_t n = 0;
+
+	for (size_t s = 0; s < TCP_CONNS_MAX; s++)
+		n += srv->conns[s] && srv->conns[s]->peer == peer;
+	return n;
+}
+
+/*
+ * Returns a free slot. When every slot is taken, closes the connection that
+ * has been idle longest and has no output queued (as NSD and Knot do), so
+ * a flood of idle connections cannot lock new clients out. Returns
+ * TCP_CONNS_MAX when every connection is still sending.
+ */
+static size_t conn_slot(struct dns_server *srv)
+{
+	size_t oldest = TCP_CONNS_MAX;
+
+	for (size_t s = 0; s < TCP_CONNS_MAX; s++) {
+		const struct tcp_conn *c = srv->conns[s];
+
+		if (c == NULL)
+			return s;
+		if (c->out_len == 0 &&
+		    (oldest == TCP_CONNS_MAX || c->last_ms < srv->conns[oldest]->last_ms))
+			oldest = s;
 	}
-	conn_write(srv, slot);
+	if (oldest < TCP_CONNS_MAX)
+		conn_close_counted(srv, oldest, &srv->tcp_counters.idle_evicted,
+				   "idle longest while all connection slots were taken");
+	return oldest;
+}
+
+/* Closes fd when its source address holds [dns] tcp_connections_per_client already. */
+static bool accept_allowed(struct dns_server *srv, int fd, uint32_t peer)
+{
+	char ip[ADDR_IPV4_STRLEN];
+
+	if (conns_from(srv, peer) < srv->cfg->dns_tcp_per_client)
+		return true;
+	srv->tcp_counters.per_client_rejected++;
+	addr_format_ipv4(peer, ip);
+	if (log_ratelimit_allow(&srv->tcp_rl))
+		log_warning("dns", "TCP connection from %s rejected: %u connections from this address are open total=%llu",
+			    ip, srv->cfg->dns_tcp_per_client,
+			    (unsigned long long)srv->tcp_counters.per_client_rejected);
+	(void)close(fd);
+	return false;
 }
 
 static void tcp_accept(struct dns_server *srv)
@@ -658,25 +781,47 @@ static void tcp_accept(struct dns_server *srv)
 		socklen_t plen = sizeof(peer);
 		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&peer, &plen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		uint32_t address;
 		struct tcp_conn *c;
 		size_t slot;
 
 		if (fd < 0)
 			return;
-		for (slot = 0; slot < TCP_CONNS_MAX && srv->conns[slot]; slot++)
-			;
+		address = ntohl(peer.sin_addr.s_addr);
+		if (!accept_allowed(srv, fd, address))
+			continue;
+		slot = conn_slot(srv);
 		c = slot < TCP_CONNS_MAX ? calloc(1, sizeof(*c)) : NULL;
 		if (c == NULL) {
-			(void)close(fd); /* at the connection cap: RFC 7766 §6.2.2 allows closing */
+			(void)close(fd); /* every slot is sending: RFC 7766 §6.2.2 allows closing */
 			continue;
 		}
 		c->fd = fd;
+		c->peer = address;
 		c->last_ms = now_ms();
-		c->allowed = transfer_allowed(srv->cfg, ntohl(peer.sin_addr.s_addr));
+		c->allowed = transfer_allowed(srv->cfg, address);
 		srv->conns[slot] = c;
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot };
 		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
 			conn_close(srv, slot);
+	}
+}
+
+/* Closes connections that failed, sat idle, or left their answers unread for TCP_IDLE_MS. */
+static void tcp_sweep(struct dns_server *srv)
+{
+	uint64_t now = now_ms(); /* after the events, which move last_ms forward */
+
+	for (size_t s = 0; s < TCP_CONNS_MAX; s++) {
+		struct tcp_conn *c = srv->conns[s];
+
+		if (c == NULL)
+			continue;
+		if (c->closing || (c->out_len == 0 && c->last_ms + TCP_IDLE_MS < now))
+			conn_close(srv, s);
+		else if (c->last_ms + TCP_IDLE_MS < now)
+			conn_close_counted(srv, s, &srv->tcp_counters.output_stalled,
+					   "answers not read within the idle timeout");
 	}
 }
 
@@ -687,7 +832,6 @@ static void *tcp_main(void *arg)
 
 	while (!atomic_load(&srv->stopping)) {
 		int n = epoll_wait(srv->epoll_fd, events, 64, WAKE_MS);
-		uint64_t now;
 
 		for (int i = 0; i < n; i++) {
 			uint64_t slot = events[i].data.u64;
@@ -700,16 +844,10 @@ static void *tcp_main(void *arg)
 				continue;
 			if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				conn_read(srv, slot);
-			if (srv->conns[slot] && (events[i].events & EPOLLOUT))
-				conn_write(srv, slot);
+			if (srv->conns[slot] && (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+				conn_service(srv, slot);
 		}
-		now = now_ms(); /* after the events, which move last_ms forward */
-		for (size_t s = 0; s < TCP_CONNS_MAX; s++) {
-			struct tcp_conn *c = srv->conns[s];
-
-			if (c && (c->closing || (c->out_len == 0 && c->last_ms + TCP_IDLE_MS < now)))
-				conn_close(srv, s);
-		}
+		tcp_sweep(srv);
 	}
 	return NULL;
 }
@@ -726,6 +864,7 @@ int dns_server_new(const struct config *cfg, struct store *st, struct dns_server
 	srv->cfg = cfg;
 	srv->st = st;
 	srv->tcp_fd = srv->epoll_fd = srv->notify_fd = -1;
+	srv->tcp_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 5);
 	if (dns_zone_params_from_config(cfg, &srv->params) < 0) {
 		free(srv);
 		return -EINVAL;

@@ -267,8 +267,13 @@ int dns_name_to_text(const uint8_t *name, char *buf, size_t size)
 
 /* Queries */
 
-/* Validates the options inside OPT RDATA: each is code, length, data (RFC 6891 §6.1.2). */
-static void skip_edns_options(struct wire_reader *r, uint16_t rdlen)
+/*
+ * Validates the options inside OPT RDATA: each is code, length, data (RFC
+ * 6891 §6.1.2). A COOKIE is a client cookie of 8 bytes, optionally followed
+ * by a server cookie of 8 to 32 bytes (RFC 7873 §4); other lengths are
+ * malformed (§5.2.2).
+ */
+static void skip_edns_options(struct wire_reader *r, uint16_t rdlen, struct dns_query *q)
 {
 	struct wire_reader opts;
 	const uint8_t *data = wire_read_span(r, rdlen);
@@ -277,8 +282,12 @@ static void skip_edns_options(struct wire_reader *r, uint16_t rdlen)
 		return;
 	wire_reader_init(&opts, data, rdlen);
 	while (wire_remaining(&opts) > 0 && !wire_reader_error(&opts)) {
-		(void)wire_read_u16(&opts);
-		wire_skip(&opts, wire_read_u16(&opts));
+		uint16_t code = wire_read_u16(&opts);
+		uint16_t len = wire_read_u16(&opts);
+
+		if (code == DNS_EDNS_COOKIE && len != 8 && (len < 16 || len > 40))
+			q->edns_bad_cookie = true;
+		wire_skip(&opts, len);
 	}
 	if (wire_reader_error(&opts))
 		wire_seek(r, SIZE_MAX);
@@ -303,7 +312,7 @@ static int parse_additional(struct wire_reader *r, uint16_t arcount, struct dns_
 			q->edns_udp_size = h.rclass;
 			q->edns_version = (uint8_t)(h.ttl >> 16);
 			q->edns_do = (h.ttl & 0x8000) != 0;
-			skip_edns_options(r, h.rdlen);
+			skip_edns_options(r, h.rdlen, q);
 		} else {
 			if (h.type == DNS_TYPE_TSIG)
 				q->has_tsig = true;

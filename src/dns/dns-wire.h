@@ -70,6 +70,11 @@ enum dns_type {
 	DNS_TYPE_ANY = 255,
 };
 
+/* EDNS option codes (RFC 6891 §6.1.2). */
+enum dns_edns_option {
+	DNS_EDNS_COOKIE = 10, /* RFC 7873 */
+};
+
 enum dns_class {
 	DNS_CLASS_IN = 1,
 	DNS_CLASS_ANY = 255,
@@ -146,6 +151,7 @@ struct dns_query {
 	uint8_t edns_version;
 	bool edns_do;
 	uint16_t edns_udp_size;
+	bool edns_bad_cookie; /* a COOKIE option of a length RFC 7873 §5.2.2 calls malformed */
 	bool has_tsig;
 	bool has_soa;	     /* authority SOA of an IXFR request */
 	uint32_t soa_serial; /* its serial */

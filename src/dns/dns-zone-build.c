@@ -490,6 +490,37 @@ static bool duplicates_inventory(const struct dns_zone *z, const struct dns_rr *
 	return false;
 }
 
+/*
+ * TXT data stored before the API parsed it in zone-file form: the raw text
+ * in 255-byte character-strings, which is how such records were served.
+ */
+static int txt_from_raw(const char *text, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	size_t len = strlen(text), off = 0, pos = 0;
+
+	do {
+		size_t n = len - pos > 255 ? 255 : len - pos;
+
+		if (off + 1 + n > cap)
+			return -E2BIG;
+		out[off] = (uint8_t)n;
+		memcpy(out + off + 1, text + pos, n);
+		off += 1 + n;
+		pos += n;
+	} while (pos < len);
+	*ret_len = off;
+	return 0;
+}
+
+static int api_rdata(uint16_t type, const char *text, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	char err[8];
+
+	if (dns_rdata_from_text(type, text, out, cap, ret_len, err, sizeof(err)) == 0)
+		return 0;
+	return type == DNS_TYPE_TXT ? txt_from_raw(text, out, cap, ret_len) : -EINVAL;
+}
+
 static int api_add(struct dns_snapshot *snap, const struct dns_zone_params *params,
 		   const struct store_dns_record *rec, struct dns_rrlist *list, size_t *skipped)
 {
@@ -498,11 +529,10 @@ static int api_add(struct dns_snapshot *snap, const struct dns_zone_params *para
 	const struct dns_zone *z;
 	size_t owner_len, rdlen;
 	bool at_apex;
-	char err[8];
 	int r;
 
 	if (!dns_type_is_api(type) || dns_name_from_text(rec->name, owner, &owner_len) < 0 ||
-	    dns_rdata_from_text(type, rec->data, rdata, sizeof(rdata), &rdlen, err, sizeof(err)) < 0)
+	    api_rdata(type, rec->data, rdata, sizeof(rdata), &rdlen) < 0)
 		goto skip;
 	dns_name_lower(owner);
 	z = dns_snapshot_find_zone(snap, owner, owner_len);

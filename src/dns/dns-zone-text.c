@@ -87,35 +87,139 @@ static bool parse_number(const char **p, uint32_t max, uint32_t *ret)
 	return true;
 }
 
-static int parse_target(const char *text, uint8_t *out, size_t cap, size_t *len, char *err,
-			size_t err_size)
+/*
+ * Parses the domain name an NS, CNAME, PTR, MX or SRV record points at. It
+ * must be made of host labels (RFC 1123; underscores too for a CNAME, whose
+ * target may be a service name). The root "." is accepted only where it means
+ * "no service": MX (RFC 7505) and SRV (RFC 2782).
+ */
+static int parse_target(uint16_t type, const char *text, uint8_t *out, size_t cap, size_t *len,
+			char *err, size_t err_size)
 {
 	uint8_t name[DNS_NAME_MAX];
 	size_t n;
 
 	if (dns_name_from_text(text, name, &n) < 0 || n > cap)
 		return errorf(err, err_size, "invalid domain name \"%s\"", text);
+	if (!dns_name_is_hostname(name, type == DNS_TYPE_CNAME || type == DNS_TYPE_PTR))
+		return errorf(err, err_size,
+			      "invalid domain name \"%s\": labels are letters, digits and inner '-' (RFC 1123)",
+			      text);
+	if (n == 1 && type != DNS_TYPE_MX && type != DNS_TYPE_SRV)
+		return errorf(err, err_size,
+			      "invalid domain name \".\": only MX and SRV records may point at the root");
 	dns_name_lower(name);
 	memcpy(out, name, n);
 	*len = n;
 	return 0;
 }
 
-/* TXT: the text as character-strings of at most 255 bytes (RFC 1035 §3.3.14). */
-static int parse_txt(const char *text, uint8_t *out, size_t cap, size_t *ret_len)
+/* Parses "\X" (X itself) or "\DDD" (a decimal byte) at *p; advances *p. Returns the byte or -1. */
+static int txt_escape(const char **p)
 {
-	size_t len = strlen(text), off = 0, pos = 0;
+	const char *s = *p + 1;
+	int v;
 
-	do {
-		size_t n = len - pos > 255 ? 255 : len - pos;
+	if (*s >= '0' && *s <= '9') {
+		if (s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
+			return -1;
+		v = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+		if (v > 255)
+			return -1;
+		*p = s + 3;
+		return v;
+	}
+	if (*s == '\0')
+		return -1;
+	*p = s + 1;
+	return (unsigned char)*s;
+}
 
-		if (off + 1 + n > cap)
-			return -EINVAL;
-		out[off] = (uint8_t)n;
-		memcpy(out + off + 1, text + pos, n);
-		off += 1 + n;
-		pos += n;
-	} while (pos < len);
+/*
+ * Appends one character-string (RFC 1035 §3.3) at *p: quoted ("...") when
+ * quoted, else a word up to the next blank. Advances *p past it.
+ */
+static int txt_string(const char **p, bool quoted, uint8_t *out, size_t cap, size_t *off,
+		      char *err, size_t err_size)
+{
+	const char *s = *p + (quoted ? 1 : 0);
+	size_t len_at = *off, n = 0;
+
+	if (*off >= cap)
+		return errorf(err, err_size, "TXT data is too long");
+	(*off)++;
+	for (;;) {
+		int c = (unsigned char)*s;
+
+		if (quoted && c == '"')
+			break;
+		if (!quoted && (c == '\0' || c == ' ' || c == '\t'))
+			break;
+		if (c == '\0')
+			return errorf(err, err_size, "invalid TXT data: a quoted string is not closed");
+		if (!quoted && c == '"')
+			return errorf(err, err_size,
+				      "invalid TXT data: quote inside an unquoted word; write \\\" or quote the whole string");
+		if (c == '\\') {
+			c = txt_escape(&s);
+			if (c < 0)
+				return errorf(err, err_size,
+					      "invalid TXT data: a backslash must be followed by a character or three digits 000-255");
+		} else if (c < ' ' && c != '\t') {
+			return errorf(err, err_size,
+				      "invalid TXT data: control character; write it as \\DDD");
+		} else {
+			s++;
+		}
+		if (n == 255)
+			return errorf(err, err_size,
+				      "invalid TXT data: a string is longer than 255 bytes; split it into several quoted strings");
+		if (*off >= cap)
+			return errorf(err, err_size, "TXT data is too long");
+		out[(*off)++] = (uint8_t)c;
+		n++;
+	}
+	out[len_at] = (uint8_t)n;
+	*p = quoted ? s + 1 : s;
+	return 0;
+}
+
+/*
+ * TXT in zone-file form: one or more quoted character-strings separated by
+ * blanks, or a single unquoted word, each at most 255 bytes (RFC 1035 §3.3.14).
+ */
+static int parse_txt(const char *text, uint8_t *out, size_t cap, size_t *ret_len, char *err,
+		     size_t err_size)
+{
+	const char *p = text + strspn(text, " \t");
+	size_t off = 0;
+	int r;
+
+	if (*p != '"') {
+		r = txt_string(&p, false, out, cap, &off, err, err_size);
+		if (r < 0)
+			return r;
+		if (p[strspn(p, " \t")] != '\0')
+			return errorf(err, err_size,
+				      "invalid TXT data \"%s\": text with blanks must be quoted, as \"v=spf1 -all\"",
+				      text);
+		*ret_len = off;
+		return 0;
+	}
+	while (*p == '"') {
+		r = txt_string(&p, true, out, cap, &off, err, err_size);
+		if (r < 0)
+			return r;
+		if (*p != '\0' && *p != ' ' && *p != '\t')
+			return errorf(err, err_size,
+				      "invalid TXT data \"%s\": expected a blank after a quoted string",
+				      text);
+		p += strspn(p, " \t");
+	}
+	if (*p != '\0')
+		return errorf(err, err_size,
+			      "invalid TXT data \"%s\": expected only quoted strings after the first",
+			      text);
 	*ret_len = off;
 	return 0;
 }
@@ -141,18 +245,16 @@ int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, siz
 	case DNS_TYPE_CNAME:
 	case DNS_TYPE_NS:
 	case DNS_TYPE_PTR:
-		return parse_target(text, ret_rdata, cap, ret_len, err, err_size);
+		return parse_target(type, text, ret_rdata, cap, ret_len, err, err_size);
 	case DNS_TYPE_TXT:
-		if (parse_txt(text, ret_rdata, cap, ret_len) < 0)
-			return errorf(err, err_size, "TXT data is too long");
-		return 0;
+		return parse_txt(text, ret_rdata, cap, ret_len, err, err_size);
 	case DNS_TYPE_MX:
 		if (cap < 2 || !parse_number(&p, 65535, &a))
 			return errorf(err, err_size,
 				      "invalid MX data \"%s\": expected \"PREFERENCE EXCHANGE\"", text);
 		ret_rdata[0] = (uint8_t)(a >> 8);
 		ret_rdata[1] = (uint8_t)a;
-		if (parse_target(p, ret_rdata + 2, cap - 2, &n, err, err_size) < 0)
+		if (parse_target(type, p, ret_rdata + 2, cap - 2, &n, err, err_size) < 0)
 			return -EINVAL;
 		*ret_len = 2 + n;
 		return 0;
@@ -168,7 +270,7 @@ int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, siz
 		ret_rdata[3] = (uint8_t)b;
 		ret_rdata[4] = (uint8_t)(c >> 8);
 		ret_rdata[5] = (uint8_t)c;
-		if (parse_target(p, ret_rdata + 6, cap - 6, &n, err, err_size) < 0)
+		if (parse_target(type, p, ret_rdata + 6, cap - 6, &n, err, err_size) < 0)
 			return -EINVAL;
 		*ret_len = 6 + n;
 		return 0;

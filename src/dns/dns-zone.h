@@ -171,9 +171,10 @@ bool dns_type_is_api(uint16_t type);
 
 /*
  * Parses presentation-form RDATA of an API type into wire form (names lower
- * case): "192.0.2.1", "2001:db8::1", "target.example.", "any text" (TXT;
- * split into 255-byte strings), "10 mail.example.", "0 5 5060 sip.example.".
- * Returns 0 or -EINVAL with a reason in err.
+ * case): "192.0.2.1", "2001:db8::1", "target.example.", TXT as quoted
+ * strings ("\"v=spf1 -all\" \"more\"", with \" and \DDD escapes) or one
+ * unquoted word, "10 mail.example.", "0 5 5060 sip.example.". Target names
+ * must be host names. Returns 0 or -EINVAL with a reason in err.
  */
 int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, size_t cap,
 			size_t *ret_len, char *err, size_t err_size);

@@ -6,9 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -91,6 +93,83 @@ static void log_enrolled(const struct store_machine *m, const char *peer)
 }
 
 /* Reads and checks the query of /boot/ipxe into *m; queues a 400 on bad input. */
+/* False when the argument's value holds a NUL byte (sent as %00), which C strings would hide. */
+static bool query_arg_is_text(struct http_request *req, const char *key)
+{
+	const char *value = NULL;
+	size_t len = 0;
+
+	if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key),
+					  &value, &len) != MHD_YES)
+		return true;
+	return value == NULL || strlen(value) == len;
+}
+
+/*
+ * Token bucket of new enrolments per client address: HTTP_ENROL_BURST at
+ * once, then one every HTTP_ENROL_INTERVAL_MS. The table is small and
+ * fixed; when full, the least recently used client's bucket is reused.
+ */
+#define HTTP_ENROL_CLIENTS     256
+#define HTTP_ENROL_BURST       32
+#define HTTP_ENROL_INTERVAL_MS 1000
+
+struct http_enrol_limit {
+	pthread_mutex_t lock;
+	struct {
+		char peer[64];
+		struct log_ratelimit bucket;
+		uint64_t used_ms;
+	} clients[HTTP_ENROL_CLIENTS];
+};
+
+static bool enrol_allowed(struct http_server *srv, const char *peer)
+{
+	struct http_enrol_limit *lim = srv->enrol_limit;
+	size_t slot = 0;
+	bool allowed;
+
+	if (lim == NULL)
+		return true;
+	pthread_mutex_lock(&lim->lock);
+	for (size_t i = 0; i < HTTP_ENROL_CLIENTS; i++) {
+		if (strcmp(lim->clients[i].peer, peer) == 0) {
+			slot = i;
+			goto found;
+		}
+		if (lim->clients[i].used_ms < lim->clients[slot].used_ms)
+			slot = i;
+	}
+	(void)snprintf(lim->clients[slot].peer, sizeof(lim->clients[slot].peer), "%s", peer);
+	lim->clients[slot].bucket = (struct log_ratelimit)LOG_RATELIMIT_INIT(
+		HTTP_ENROL_INTERVAL_MS, HTTP_ENROL_BURST);
+	lim->clients[slot].bucket.last_ms = log_now_ms();
+found:
+	lim->clients[slot].used_ms = log_now_ms();
+	allowed = log_ratelimit_allow(&lim->clients[slot].bucket);
+	pthread_mutex_unlock(&lim->lock);
+	return allowed;
+}
+
+int http_enrol_limit_new(struct http_enrol_limit **ret_limit)
+{
+	struct http_enrol_limit *lim = calloc(1, sizeof(*lim));
+
+	if (lim == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&lim->lock, NULL);
+	*ret_limit = lim;
+	return 0;
+}
+
+void http_enrol_limit_free(struct http_enrol_limit *lim)
+{
+	if (lim == NULL)
+		return;
+	pthread_mutex_destroy(&lim->lock);
+	free(lim);
+}
+
 static bool read_boot_query(struct http_request *req, struct store_machine *m,
 			    enum MHD_Result *ret)
 {
@@ -103,10 +182,17 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
 	uint32_t peer;
 
 	memset(m, 0, sizeof(*m));
-	if (mac == NULL || addr_parse_mac(mac, m->mac) < 0) {
+	if (mac == NULL || !query_arg_is_text(req, "mac") || addr_parse_mac(mac, m->mac) < 0) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
 				       "invalid or missing mac \"%s\": expected e.g. 52:54:00:ab:cd:ef",
 				       mac ? mac : "");
+		return false;
+	}
+	/* A group or all-zero address never belongs to one NIC. */
+	if ((m->mac[0] & 0x01) || memcmp(m->mac, "\0\0\0\0\0\0", ADDR_MAC_LEN) == 0) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
+				       "mac \"%s\" is a multicast, broadcast or all-zero address, not a NIC's",
+				       mac);
 		return false;
 	}
 	if (arch && !is_one_of(arch, arches)) {
@@ -184,6 +270,16 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		return ret;
 	}
 	addr_format_mac(candidate.mac, mac);
+	if (store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
+	    !enrol_allowed(srv, req->peer)) {
+		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+			log_warning("http", "enrolment of %s rejected: too many new machines from peer=%s",
+				    mac, req->peer);
+		http_log_request(req, MHD_HTTP_TOO_MANY_REQUESTS, 0, mac);
+		return http_send_error(req, MHD_HTTP_TOO_MANY_REQUESTS, "enrolment_rate_limited",
+				       "mac",
+				       "too many new machines from this client; retry in a few seconds");
+	}
 	r = store_machine_enroll(srv->store, &candidate, &m, &created);
 	if (r == 0)
 		r = issue_agent_token(srv, m.id, token);

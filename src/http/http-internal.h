@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "store/store.h"
 
 #define HTTP_BODY_MAX	 (1u << 20) /* request bodies above this get 413 */
@@ -36,6 +37,8 @@ struct http_server {
 	char *tls_cert_pem; /* read at start; libmicrohttpd keeps pointers to them */
 	char *tls_key_pem;
 	int boot_dir_fd; /* O_PATH descriptor that confines asset lookups */
+	struct http_enrol_limit *enrol_limit; /* per-client rate of new enrolments */
+	struct log_ratelimit enrol_warning_rl;
 	struct lifecycle_service *lifecycle; /* machine lifecycle and BMCs; NULL until set */
 	struct dhcp_server *dhcp;	     /* counters for /metrics; NULL when DHCP is off */
 };
@@ -77,6 +80,11 @@ enum MHD_Result http_send_text(struct http_request *req, unsigned status, const 
 
 /* Logs one line for a netboot request (subsystem "http"). */
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
+
+/* Per-client enrolment limit (http-boot.c); free accepts NULL. */
+struct http_enrol_limit;
+int http_enrol_limit_new(struct http_enrol_limit **ret_limit);
+void http_enrol_limit_free(struct http_enrol_limit *lim);
 
 /* Netboot routes (http-boot.c). */
 enum MHD_Result http_boot_script(struct http_request *req);

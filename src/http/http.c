@@ -21,7 +21,7 @@
 #include "http/http-internal.h"
 #include "http/http-lifecycle.h"
 
-#define HTTP_THREADS	       4
+#define HTTP_THREAD_STACK      (1u << 20) /* per connection thread */
 #define HTTP_CONN_MEMORY_LIMIT (64u * 1024u) /* bounds the request line and headers */
 #define HTTP_CONN_TIMEOUT      30	    /* seconds of inactivity */
 #define HTTP_PEM_MAX	       (256u * 1024u)
@@ -305,10 +305,16 @@ int http_server_new(const struct config *cfg, struct store *st, struct http_serv
 		return -ENOMEM;
 	srv->cfg = cfg;
 	srv->store = st;
+	srv->enrol_warning_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
+	if (http_enrol_limit_new(&srv->enrol_limit) < 0) {
+		free(srv);
+		return -ENOMEM;
+	}
 	srv->boot_dir_fd = open(cfg->boot_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv->boot_dir_fd < 0) {
 		int r = -errno;
 
+		http_enrol_limit_free(srv->enrol_limit);
 		free(srv);
 		return r;
 	}
@@ -355,7 +361,13 @@ static int start_listener(struct http_server *srv, struct http_listener *l, uint
 		.sin_port = htons(port),
 		.sin_addr.s_addr = htonl(address),
 	};
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/*
+	 * One thread per connection: a handler that waits on a slow BMC then
+	 * holds only its own connection, never the netboot or API requests of
+	 * other machines. max_connections bounds the threads.
+	 */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	char ip[ADDR_IPV4_STRLEN];
 
 	addr_format_ipv4(address, ip);
@@ -365,7 +377,9 @@ static int start_listener(struct http_server *srv, struct http_listener *l, uint
 	l->daemon = MHD_start_daemon(
 		flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_SOCK_ADDR, &sin,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg->http_max_connections_per_client,
+		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)srv->cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -424,6 +438,7 @@ void http_server_free(struct http_server *srv)
 	http_server_stop(srv);
 	if (srv->boot_dir_fd >= 0)
 		(void)close(srv->boot_dir_fd);
+	http_enrol_limit_free(srv->enrol_limit);
 	if (srv->tls_key_pem)
 		explicit_bzero(srv->tls_key_pem, strlen(srv->tls_key_pem));
 	free(srv->tls_cert_pem);

@@ -17,7 +17,7 @@ from api_support import ApiServer, Api
 
 AGENT_TOKEN = re.compile(r"rackd\.token=([0-9a-f]{64})")
 API_TOKEN = re.compile(rb"rackd_[0-9a-f]{64}")
-BMC_PASSWORD = "Zq9-bmc-secret-never-logged"
+BMC_PASSWORD = "Zq9-bmc-secret-pw20"  # IPMI 2.0 allows 20 bytes
 
 
 def written_files(workdir):
