@@ -5,6 +5,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,13 @@ int server_new(const struct config *cfg, struct server **ret_server)
 	if (srv == NULL)
 		return -ENOMEM;
 	srv->cfg = cfg;
+	/*
+	 * Keep up to 64 MiB of freed heap per arena: by default glibc hands the
+	 * top of a thread's heap back after each SQLite write transaction and
+	 * faults it in again on the next, which took about 40 % of the DHCP
+	 * thread's CPU time at 6,000 leases per second (bench/dhcp).
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	r = open_store(srv);
 	if (r == 0)
 		r = sync_config_subnets(srv);

@@ -473,6 +473,40 @@ static bool conflicts_with_inventory(const struct dns_zone *z, const struct dns_
 	return rr->type == DNS_TYPE_CNAME && node->n_rrsets > 0;
 }
 
+int dns_record_check_inventory(const struct dns_snapshot *snap, const char *name, uint16_t type,
+			       char *err, size_t err_size)
+{
+	struct dns_rr rr = { .type = type };
+	uint8_t owner[DNS_NAME_MAX];
+	const struct dns_zone *z;
+	const struct dns_node *node;
+	size_t owner_len, off;
+	char tbuf[16];
+	int n;
+
+	if (dns_name_from_text(name, owner, &owner_len) < 0)
+		return -EINVAL;
+	dns_name_lower(owner);
+	z = dns_snapshot_find_zone(snap, owner, owner_len);
+	rr.owner = owner;
+	rr.owner_len = (uint8_t)owner_len;
+	if (z == NULL || !conflicts_with_inventory(z, &rr))
+		return 0;
+	node = dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], owner, owner_len,
+				dns_name_hash(owner, owner_len));
+	n = snprintf(err, err_size, "%s has inventory records of type", name);
+	off = n < 0 ? 0 : (size_t)n;
+	for (uint16_t i = 0; i < node->n_rrsets && off < err_size; i++) {
+		n = snprintf(err + off, err_size - off, "%s %s", i ? "," : "",
+			     dns_type_name(node->rrsets[i].type, tbuf));
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	if (off < err_size)
+		(void)snprintf(err + off, err_size - off,
+			       " (from machines, addresses or subnets); a CNAME cannot share a name with other data");
+	return -EEXIST;
+}
+
 static bool duplicates_inventory(const struct dns_zone *z, const struct dns_rr *rr)
 {
 	const struct dns_node *node = dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], rr->owner,

@@ -197,6 +197,16 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
 		     char ret_name[STORE_DOMAIN_MAX], char *err, size_t err_size,
 		     const char **ret_field);
 
+/*
+ * Checks an API record against the inventory records in snap (RFC 1034
+ * §3.6.2): a CNAME cannot share its name with machine or address records,
+ * and no record can share its name with an inventory CNAME (RFC 2317
+ * reverse names). name is in presentation form. Returns 0, -EINVAL when name
+ * does not parse, or -EEXIST with the conflicting records named in err.
+ */
+int dns_record_check_inventory(const struct dns_snapshot *snap, const char *name, uint16_t type,
+			       char *err, size_t err_size);
+
 /* Fills params from the [dns] section. Returns 0 or -EINVAL when a name there is invalid. */
 int dns_zone_params_from_config(const struct config *cfg, struct dns_zone_params *ret_params);
 

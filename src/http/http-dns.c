@@ -150,6 +150,11 @@ static bool check_record(struct http_request *req, struct store_dns_record *rec,
 	r = dns_record_check(&params, subnets, n_subnets, rec->name, type, rec->data, name, err,
 			     sizeof(err), &field);
 	free(subnets);
+	/* Malformed data is a bad request; a well-formed record that does not fit the zones is not. */
+	if (r < 0 && field && strcmp(field, "data") == 0) {
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", field, "%s", err);
+		return false;
+	}
 	if (r < 0) {
 		*ret = http_send_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_record", field,
 				       "%s", err);
@@ -160,32 +165,115 @@ static bool check_record(struct http_request *req, struct store_dns_record *rec,
 	return true;
 }
 
-/* RFC 1034 §3.6.2: a CNAME owner has no other data, so the API refuses the mix. */
-static bool check_cname_conflict(struct http_request *req, const struct store_dns_record *rec,
-				 enum MHD_Result *ret)
+/* True when name is strictly below parent; both lower case without the final dot. */
+static bool name_is_below(const char *name, const char *parent)
 {
+	size_t len = strlen(name), plen = strlen(parent);
+
+	return len > plen + 1 && name[len - plen - 1] == '.' && strcmp(name + len - plen, parent) == 0;
+}
+
+static bool is_glue_type(const char *type)
+{
+	return strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0;
+}
+
+/*
+ * Finds a stored record that rec cannot be served beside, or NULL. A CNAME
+ * owner has no other data (RFC 1034 §3.6.2). An NS below the apex is a
+ * delegation: queries at and below its name get a referral, so only A and
+ * AAAA records (glue for the name servers) are served there besides the NS.
+ */
+static const struct store_dns_record *find_conflict(const struct store_dns_record *rec,
+						    const struct store_dns_record *recs, size_t n,
+						    const char **ret_code)
+{
+	bool cname = strcmp(rec->type, "CNAME") == 0, ns = strcmp(rec->type, "NS") == 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct store_dns_record *o = &recs[i];
+		bool same = strcmp(o->name, rec->name) == 0;
+		bool o_ns = strcmp(o->type, "NS") == 0;
+
+		if (o->id == rec->id)
+			continue;
+		*ret_code = "cname_conflict";
+		if (same && (cname || strcmp(o->type, "CNAME") == 0))
+			return o;
+		*ret_code = "delegation_conflict";
+		if (o_ns && !is_glue_type(rec->type) &&
+		    (name_is_below(rec->name, o->name) || (same && !ns)))
+			return o;
+		if (ns && !is_glue_type(o->type) &&
+		    (name_is_below(o->name, rec->name) || (same && !o_ns)))
+			return o;
+	}
+	return NULL;
+}
+
+/* Rejects a CNAME at a name the inventory fills, or any record at an inventory CNAME. */
+static bool check_inventory_conflict(struct http_request *req, const struct store_dns_record *rec,
+				     enum MHD_Result *ret)
+{
+	struct store_dns_inventory inv;
+	struct dns_zone_params params;
+	struct dns_snapshot *snap = NULL;
+	size_t skipped = 0, len = strlen(rec->name);
+	char err[512];
+	int r;
+
+	/* The inventory has CNAMEs only in reverse zones (RFC 2317), so other checks are free. */
+	if (strcmp(rec->type, "CNAME") != 0 && (len < 5 || strcmp(rec->name + len - 5, ".arpa") != 0))
+		return true;
+	if (dns_zone_params_from_config(req->srv->cfg, &params) < 0 ||
+	    store_dns_inventory_load(req->srv->store, &inv) < 0) {
+		*ret = store_failed(req);
+		return false;
+	}
+	r = dns_snapshot_build(&params, &inv, NULL, 0, NULL, false, &snap, &skipped);
+	store_dns_inventory_done(&inv);
+	if (r < 0) {
+		*ret = store_failed(req);
+		return false;
+	}
+	r = dns_record_check_inventory(snap, rec->name, dns_type_from_name(rec->type), err,
+				       sizeof(err));
+	dns_snapshot_free(snap);
+	if (r == -EEXIST) {
+		*ret = http_send_error(req, MHD_HTTP_CONFLICT, "cname_conflict", "name", "%s", err);
+		return false;
+	}
+	return true;
+}
+
+/* Rejects records the DNS server would never serve because of the records beside them. */
+static bool check_conflicts(struct http_request *req, const struct store_dns_record *rec,
+			    enum MHD_Result *ret)
+{
+	const struct store_dns_record *o;
 	struct store_dns_record *recs;
-	bool cname = strcmp(rec->type, "CNAME") == 0;
+	const char *code = NULL;
 	size_t n;
 
 	if (store_dns_record_list(req->srv->store, &recs, &n) < 0) {
 		*ret = store_failed(req);
 		return false;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (recs[i].id == rec->id || strcmp(recs[i].name, rec->name) != 0)
-			continue;
-		if (cname || strcmp(recs[i].type, "CNAME") == 0) {
-			*ret = http_send_error(req, MHD_HTTP_CONFLICT, "cname_conflict", "name",
-					       "%s already has a %s record (id %" PRId64
-					       "); a CNAME cannot share its name",
-					       rec->name, recs[i].type, recs[i].id);
-			free(recs);
-			return false;
-		}
-	}
+	o = find_conflict(rec, recs, n, &code);
+	if (o && strcmp(code, "cname_conflict") == 0)
+		*ret = http_send_error(req, MHD_HTTP_CONFLICT, code, "name",
+				       "%s already has a %s record (id %" PRId64
+				       "); a CNAME cannot share its name",
+				       o->name, o->type, o->id);
+	else if (o)
+		*ret = http_send_error(req, MHD_HTTP_CONFLICT, code, "name",
+				       "%s %s conflicts with %s %s (id %" PRId64
+				       "): at and below a delegation (NS) only NS, A and AAAA records are served",
+				       rec->name, rec->type, o->name, o->type, o->id);
 	free(recs);
-	return true;
+	if (o)
+		return false;
+	return check_inventory_conflict(req, rec, ret);
 }
 
 static json_t *load_body(struct http_request *req, enum MHD_Result *ret)
@@ -231,7 +319,7 @@ static enum MHD_Result create_record(struct http_request *req)
 		return ret;
 	}
 	json_decref(obj);
-	if (!check_record(req, &rec, &ret) || !check_cname_conflict(req, &rec, &ret))
+	if (!check_record(req, &rec, &ret) || !check_conflicts(req, &rec, &ret))
 		return ret;
 	r = store_dns_record_add(req->srv->store, &rec, &id);
 	if (r < 0)
@@ -266,7 +354,7 @@ static enum MHD_Result update_record(struct http_request *req, int64_t id)
 		return ret;
 	}
 	json_decref(obj);
-	if (!check_record(req, &rec, &ret) || !check_cname_conflict(req, &rec, &ret))
+	if (!check_record(req, &rec, &ret) || !check_conflicts(req, &rec, &ret))
 		return ret;
 	r = store_dns_record_update(req->srv->store, &rec);
 	if (r < 0)

@@ -537,9 +537,10 @@ out:
 
 /* Leases */
 
-/* The two statements of a lease write, prepared once per transaction. */
+/* The statements of a lease write, prepared once per transaction. */
 struct lease_stmts {
-	sqlite3_stmt *drop_others;
+	sqlite3_stmt *find_others;
+	sqlite3_stmt *drop;
 	sqlite3_stmt *upsert;
 };
 
@@ -553,16 +554,43 @@ static int run_reset(struct store *st, sqlite3_stmt *stmt)
 	return r;
 }
 
+/*
+ * Drops the client's rows of the subnet other than l's address. They are
+ * found first and deleted by address: a DELETE with this WHERE clause
+ * would build a temporary table on every call, mostly to delete nothing.
+ */
+static int drop_other_rows(struct store *st, const struct lease_stmts *q, const struct store_lease *l)
+{
+	int64_t addresses[8];
+	size_t n = 0;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(q->find_others, 1, l->subnet_id);
+	sqlite3_bind_blob(q->find_others, 2, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q->find_others, 3, l->address);
+	while ((rc = sqlite3_step(q->find_others)) == SQLITE_ROW && n < 8)
+		addresses[n++] = sqlite3_column_int64(q->find_others, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_error(st, rc);
+	sqlite3_reset(q->find_others);
+	sqlite3_clear_bindings(q->find_others);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		sqlite3_bind_int64(q->drop, 1, addresses[i]);
+		r = run_reset(st, q->drop);
+	}
+	/* More than 8 rows cannot come from lease_write, which keeps one; finish them the slow way. */
+	if (r == 0 && rc == SQLITE_ROW)
+		r = drop_other_rows(st, q, l);
+	return r;
+}
+
 static int lease_write(struct store *st, const struct lease_stmts *q, const struct store_lease *l)
 {
 	char mac[ADDR_MAC_STRLEN];
 	int r;
 
 	/* One address per client and subnet: drop the client's other rows first. */
-	sqlite3_bind_int64(q->drop_others, 1, l->subnet_id);
-	sqlite3_bind_blob(q->drop_others, 2, l->client_id, l->client_id_len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q->drop_others, 3, l->address);
-	r = run_reset(st, q->drop_others);
+	r = drop_other_rows(st, q, l);
 	if (r < 0)
 		return r;
 
@@ -580,11 +608,14 @@ static int lease_write(struct store *st, const struct lease_stmts *q, const stru
 
 static int lease_write_all(struct store *st, const struct store_lease *leases, size_t n)
 {
-	struct lease_stmts q = { NULL, NULL };
+	struct lease_stmts q = { NULL, NULL, NULL };
 	int r;
 
-	r = prepare(st, "DELETE FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
-		    &q.drop_others);
+	r = prepare(st,
+		    "SELECT address FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
+		    &q.find_others);
+	if (r == 0)
+		r = prepare(st, "DELETE FROM leases WHERE address = ?", &q.drop);
 	if (r == 0)
 		r = prepare(st,
 			    "INSERT INTO leases (address, subnet_id, client_id, mac, hostname,"
@@ -596,7 +627,8 @@ static int lease_write_all(struct store *st, const struct store_lease *leases, s
 			    &q.upsert);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = lease_write(st, &q, &leases[i]);
-	sqlite3_finalize(q.drop_others);
+	sqlite3_finalize(q.find_others);
+	sqlite3_finalize(q.drop);
 	sqlite3_finalize(q.upsert);
 	return r;
 }

@@ -229,7 +229,8 @@ def test_random_macs_cannot_take_reserved_addresses(lab, rackd_factory, tmp_path
     assert acked, "no ACK at all"
     assert "192.0.2.105" not in acked
     assert not any(a.startswith("192.0.2.11") for a in acked)
-    assert len(of_type(replies, NAK)) >= 400
+    # Every request for a reserved address was refused; the capture may miss a few NAKs.
+    assert len(of_type(replies, NAK)) >= 360
     # The nine other dynamic addresses are gone; the known machine still gets its own.
     assert udhcpc_address(known, tmp_path) == "192.0.2.105"
     leases = stored_leases(tmp_path)
@@ -237,6 +238,7 @@ def test_random_macs_cannot_take_reserved_addresses(lab, rackd_factory, tmp_path
     assert not any(a.startswith("192.0.2.11") for a in leases)
     counters = metrics(lab)
     assert counters["rackd_dhcp_reserved_refused_total"] >= 200
+    assert counters["rackd_dhcp_naks_total"] >= 400
     assert counters["rackd_dhcp_pool_exhausted_total"] > 0
 
 

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.name
@@ -28,6 +29,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.reversename
 import dns.rrset
+import dns.zone
 import pytest
 
 from conftest import RACKD, Rackd, write_config
@@ -261,6 +263,90 @@ def test_udp_and_tcp_answers(dnslab):
             assert len(r.answer) == 1
 
 
+def open_tcp(lab, source, payload=b""):
+    """A TCP connection to rackd's DNS port from source (any 127/8 address)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((source, 0))
+    s.settimeout(5)
+    s.connect((HOST, lab.dns_port))
+    if payload:
+        s.sendall(payload)
+    return s
+
+
+def is_closed_by_server(s):
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_tcp_idle_connections_do_not_lock_out_clients(dnslab):
+    """Half-sent queries fill no more than 16 slots per address, and the oldest give way."""
+    since = dnslab.rackd.log_size()
+    held = []
+    try:
+        held = [open_tcp(dnslab, "127.0.0.2", b"\x00") for _ in range(16)]
+        extra = open_tcp(dnslab, "127.0.0.2", b"\x00")
+        held.append(extra)
+        assert is_closed_by_server(extra)
+        # 16 addresses x 16 connections fill all 256 slots, then 16 more come in.
+        for a in range(3, 20):
+            held += [open_tcp(dnslab, f"127.0.0.{a}", b"\x00") for _ in range(16)]
+        s = open_tcp(dnslab, "127.0.0.100")
+        held.append(s)
+        r = dns.query.tcp(dns.message.make_query("node1.lab.example", "A"), HOST, sock=s,
+                          timeout=5)
+        assert r.rcode() == dns.rcode.NOERROR
+        assert rdatas(r, dns.rdatatype.A) == ["192.0.2.10", "198.51.100.70"]
+    finally:
+        for s in held:
+            s.close()
+    messages = [e.get("message", "") for e in dnslab.rackd.events(since=since, subsystem="dns")]
+    assert any(m.startswith("TCP connection from 127.0.0.2 rejected") for m in messages)
+    assert any("closed: idle longest" in m for m in messages)
+
+
+def test_tcp_client_not_reading_answers_is_closed(dnslab):
+    for i in range(8):
+        dnslab.add_record("big.lab.example", "TXT", f"{i}" + "t" * 180)
+    since = dnslab.rackd.log_size()
+    query = dns.message.make_query("big.lab.example", "TXT").to_wire()
+    message = len(query).to_bytes(2, "big") + query
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    s.connect((HOST, dnslab.dns_port))
+    s.settimeout(1)
+    try:
+        # Pipeline queries (about 1.6 KB of answer each) until the server stops reading;
+        # 1000 batches are 33 MB of queries, far beyond any socket buffer.
+        batch = message * 1000
+        sent = 0
+        try:
+            for _ in range(1000):
+                s.sendall(batch)
+                sent += 1
+        except socket.timeout:
+            pass
+        assert sent < 1000, "the server kept reading queries whose answers were not read"
+        event = dnslab.rackd.wait_event(
+            lambda e: "answers not read within the idle timeout" in e.get("message", ""),
+            timeout=40, since=since)
+        assert "127.0.0.1" in event["message"]
+        s.settimeout(5)
+        while True:
+            try:
+                if not s.recv(65536):
+                    break
+            except ConnectionResetError:
+                break
+    finally:
+        s.close()
+    assert rdatas(dnslab.query("node2.lab.example", "A", tcp=True), dns.rdatatype.A) == \
+        ["192.0.2.11"]
+
+
 # 2. Zones from the inventory
 
 
@@ -297,7 +383,7 @@ def test_reverse_zones(dnslab):
 def test_api_record_types_and_name_checks(dnslab):
     dnslab.add_record("www.lab.example", "CNAME", "node1.lab.example.")
     dnslab.add_record("lab.example", "MX", "10 node2.lab.example.")
-    dnslab.add_record("lab.example", "TXT", "v=spf1 -all")
+    dnslab.add_record("lab.example", "TXT", '"v=spf1 -all"')
     dnslab.add_record("_ldap._tcp.lab.example", "SRV", "0 5 389 node2.lab.example.")
     dnslab.add_record("sub.lab.example", "NS", "ns.sub.lab.example.")
     dnslab.add_record("ns.sub.lab.example", "A", "192.0.2.53")
@@ -328,8 +414,77 @@ def test_api_record_types_and_name_checks(dnslab):
     assert obj["error"]["code"] == "cname_conflict"
     status, obj = dnslab.api("POST", "/api/v1/dns/records",
                              {"name": "y.lab.example", "type": "MX", "data": "mail"})
-    assert status == 422
+    assert status == 400
     assert obj["error"]["field"] == "data"
+
+
+def test_api_rejects_records_never_served(dnslab):
+    """Records the server would drop or hide get 4xx instead of 201."""
+    def post(name, rtype, data):
+        return dnslab.api("POST", "/api/v1/dns/records", {"name": name, "type": rtype, "data": data})
+
+    # A CNAME beside inventory data (RFC 1034 §3.6.2).
+    status, obj = post("node1.lab.example", "CNAME", "node2.lab.example.")
+    assert status == 409
+    assert obj["error"]["code"] == "cname_conflict"
+    assert "inventory records of type A" in obj["error"]["message"]
+    status, obj = post("70.100.51.198.in-addr.arpa", "TXT", "x")  # RFC 2317 CNAME there
+    assert status == 409
+    # Records below a delegation, and a delegation over existing records.
+    dnslab.add_record("sub.lab.example", "NS", "ns.sub.lab.example.")
+    dnslab.add_record("ns.sub.lab.example", "A", "192.0.2.53")  # glue stays allowed
+    status, obj = post("host.sub.lab.example", "TXT", "x")
+    assert status == 409
+    assert obj["error"]["code"] == "delegation_conflict"
+    assert "sub.lab.example NS" in obj["error"]["message"]
+    status, obj = post("sub.lab.example", "MX", "10 node1.lab.example.")
+    assert status == 409
+    dnslab.add_record("svc.lab.example", "TXT", "here")
+    status, obj = post("svc.lab.example", "NS", "ns1.lab.example.")
+    assert status == 409
+    assert obj["error"]["code"] == "delegation_conflict"
+    # Targets that are not domain names.
+    for rtype, data in [("CNAME", "not a name"), ("NS", "not a name"), ("MX", "10 not a name"),
+                        ("SRV", "0 5 80 not a name")]:
+        status, obj = post("t.lab.example" if rtype != "SRV" else "_x._tcp.lab.example",
+                           rtype, data)
+        assert status == 400, (rtype, obj)
+        assert obj["error"]["field"] == "data"
+        assert "invalid domain name" in obj["error"]["message"]
+    # Nothing above was stored.
+    status, obj = dnslab.api("GET", "/api/v1/dns/records")
+    assert sorted(r["name"] for r in obj["items"]) == \
+        ["ns.sub.lab.example", "sub.lab.example", "svc.lab.example"]
+
+
+def test_txt_data_in_zone_file_form(dnslab):
+    dnslab.add_record("t1.lab.example", "TXT", '"v=spf1 -all" "second \\"part\\"" "\\007"')
+    dnslab.add_record("t2.lab.example", "TXT", "word")
+    r = dnslab.query("t1.lab.example", "TXT")
+    assert r.answer[0][0].strings == (b"v=spf1 -all", b'second "part"', b"\x07")
+    r = dnslab.query("t2.lab.example", "TXT")
+    assert r.answer[0][0].strings == (b"word",)
+    for data in ["two words", '"unterminated', '"a"b', '"x" y', '"' + "x" * 256 + '"',
+                 '"bad \\999"']:
+        status, obj = dnslab.api("POST", "/api/v1/dns/records",
+                                 {"name": "t3.lab.example", "type": "TXT", "data": data})
+        assert status == 400, (data, obj)
+        assert obj["error"]["field"] == "data"
+    # The exported zone carries the same strings and loads back with dnspython's parser.
+    zone = dns.zone.from_text(dnslab.export(ZONE), origin=ZONE, relativize=False,
+                              check_origin=False)
+    assert zone.find_rdataset("t1.lab.example.", "TXT")[0].strings == \
+        (b"v=spf1 -all", b'second "part"', b"\x07")
+
+
+def test_malformed_cookie_gets_formerr(dnslab):
+    for length, rcode in [(8, dns.rcode.NOERROR), (24, dns.rcode.NOERROR),
+                          (5, dns.rcode.FORMERR), (12, dns.rcode.FORMERR),
+                          (41, dns.rcode.FORMERR)]:
+        q = dns.message.make_query("node1.lab.example", "A", use_edns=0,
+                                   options=[dns.edns.GenericOption(10, b"c" * length)])
+        r = dns.query.udp(q, HOST, port=dnslab.dns_port, timeout=5)
+        assert r.rcode() == rcode, length
 
 
 # 3. Correct answers
@@ -372,6 +527,16 @@ def test_cname_chain_inside_zone(dnslab):
     r = dnslab.query("dangling.lab.example", "A")
     assert r.rcode() == dns.rcode.NXDOMAIN  # RFC 6604: the rcode of the last name
     assert len(r.answer) == 1
+
+
+@needs_tools
+def test_cname_loop_lists_each_record_once(dnslab):
+    dnslab.add_record("c1.lab.example", "CNAME", "c2.lab.example.")
+    dnslab.add_record("c2.lab.example", "CNAME", "c1.lab.example.")
+    out = dig(dnslab, "c1.lab.example", "A")
+    assert "ANSWER: 2," in out
+    r = dnslab.query("c1.lab.example", "A")
+    assert [rrset.name.to_text() for rrset in r.answer] == ["c1.lab.example.", "c2.lab.example."]
 
 
 @needs_tools
@@ -554,7 +719,7 @@ def seed_records(lab):
     lab.add_record("ext.lab.example", "CNAME", "www.example.org.")
     lab.add_record("dangling.lab.example", "CNAME", "gone.lab.example.")
     lab.add_record("lab.example", "MX", "10 node2.lab.example.")
-    lab.add_record("lab.example", "TXT", "v=spf1 -all")
+    lab.add_record("lab.example", "TXT", '"v=spf1 -all"')
     lab.add_record("_ldap._tcp.lab.example", "SRV", "0 5 389 node2.lab.example.")
     lab.add_record("sub.lab.example", "NS", "ns.sub.lab.example.")
     lab.add_record("ns.sub.lab.example", "A", "192.0.2.53")

@@ -305,10 +305,14 @@ static void cname_chains_stay_in_zone(void **state)
 	ask(snap, "out.lab.example", DNS_TYPE_A, resp);
 	assert_int_equal(resp->counts[1], 1);
 
-	/* A loop stops at the chain limit instead of spinning. */
+	/* A loop stops at the first name seen again: each CNAME appears once. */
 	ask(snap, "loop1.lab.example", DNS_TYPE_A, resp);
 	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NOERROR);
-	assert_true(resp->counts[1] >= 2);
+	assert_int_equal(resp->counts[1], 2);
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_CNAME);
+	assert_name(owner, "loop1.lab.example.");
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_CNAME);
+	assert_name(owner, "loop2.lab.example.");
 
 	/* The CNAME that shares its owner with an A record was dropped at build. */
 	ask(snap, "conflict.lab.example", DNS_TYPE_CNAME, resp);
@@ -484,6 +488,41 @@ static void malformed_gets_formerr(void **state)
 	dns_snapshot_free(snap);
 }
 
+/* Sends a query whose OPT carries a COOKIE option of len bytes; returns the rcode. */
+static uint16_t cookie_rcode(const struct dns_snapshot *snap, uint16_t len)
+{
+	struct dns_answer_opts opts = { 0 };
+	uint8_t query[512], out[DNS_UDP_MAX];
+	size_t qlen = make_query(query, "node1.lab.example", DNS_TYPE_A, 0, 1232), out_len;
+	struct wire_writer w;
+
+	/* Replace the empty OPT RDATA length with one option. */
+	wire_writer_init(&w, query + qlen - 2, sizeof(query) - qlen + 2);
+	wire_write_u16(&w, (uint16_t)(4 + len));
+	wire_write_u16(&w, DNS_EDNS_COOKIE);
+	wire_write_u16(&w, len);
+	for (uint16_t i = 0; i < len; i++)
+		wire_write_u8(&w, (uint8_t)i);
+	qlen = qlen - 2 + wire_writer_len(&w);
+	assert_int_equal(dns_answer(snap, query, qlen, &opts, out, sizeof(out), &out_len, NULL), 0);
+	assert_int_equal(out[5], 1); /* the question is echoed */
+	return out[3] & 0xf;
+}
+
+static void malformed_cookie_gets_formerr(void **state)
+{
+	struct dns_snapshot *snap = build(NULL, NULL);
+	static const uint16_t valid[] = { 8, 16, 24, 40 };
+	static const uint16_t invalid[] = { 0, 1, 7, 9, 12, 15, 41, 64 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		assert_int_equal(cookie_rcode(snap, valid[i]), DNS_RCODE_NOERROR);
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+		assert_int_equal(cookie_rcode(snap, invalid[i]), DNS_RCODE_FORMERR);
+	dns_snapshot_free(snap);
+}
+
 struct collected {
 	size_t messages;
 	size_t soas;
@@ -629,6 +668,127 @@ static void record_checks(void **state)
 			 -EINVAL);
 }
 
+static void record_targets_are_host_names(void **state)
+{
+	static const struct {
+		uint16_t type;
+		const char *data;
+	} invalid[] = {
+		{ DNS_TYPE_CNAME, "not a name" },	  { DNS_TYPE_NS, "not a name" },
+		{ DNS_TYPE_MX, "10 not a name" },	  { DNS_TYPE_SRV, "0 5 80 not a name" },
+		{ DNS_TYPE_NS, "ns_1.lab.example." },	  { DNS_TYPE_MX, "10 -mail.lab.example." },
+		{ DNS_TYPE_CNAME, "." },		  { DNS_TYPE_NS, "." },
+	};
+	char name[STORE_DOMAIN_MAX], err[256];
+	const char *field;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		field = NULL;
+		assert_int_equal(dns_record_check(&params, subnets, 3, "t.lab.example",
+						  invalid[i].type, invalid[i].data, name, err,
+						  sizeof(err), &field),
+				 -EINVAL);
+		assert_string_equal(field, "data");
+		assert_non_null(strstr(err, "invalid domain name"));
+	}
+	assert_int_equal(dns_record_check(&params, subnets, 3, "t.lab.example", DNS_TYPE_CNAME,
+					  "_acme-challenge.lab.example.", name, err, sizeof(err),
+					  &field),
+			 0);
+	assert_int_equal(dns_record_check(&params, subnets, 3, "lab.example", DNS_TYPE_MX, "0 .",
+					  name, err, sizeof(err), &field),
+			 0);
+	assert_int_equal(dns_record_check(&params, subnets, 3, "_x._tcp.lab.example", DNS_TYPE_SRV,
+					  "0 0 0 .", name, err, sizeof(err), &field),
+			 0);
+}
+
+/* Parses TXT text; returns the RDATA length or -1 on rejection. */
+static long txt_parse(const char *text, uint8_t *rdata)
+{
+	char err[256];
+	size_t len;
+
+	if (dns_rdata_from_text(DNS_TYPE_TXT, text, rdata, DNS_RDATA_MAX, &len, err, sizeof(err)) < 0)
+		return -1;
+	return (long)len;
+}
+
+static void txt_zone_file_form(void **state)
+{
+	static const char *const invalid[] = {
+		"v=spf1 -all",	    "\"unterminated",	   "\"a\"\"b\"", "\"a\" b",
+		"wo\"rd",	    "\"bad \\256 escape\"", "\"bad \\1x escape\"", "\"tab\x01\"",
+		"trailing\\",
+	};
+	static uint8_t rdata[DNS_RDATA_MAX], again[DNS_RDATA_MAX];
+	char text[1100], exported[4 * 1100];
+	long len;
+
+	(void)state;
+	assert_int_equal(txt_parse("word", rdata), 5);
+	assert_memory_equal(rdata, "\x04word", 5);
+	assert_int_equal(txt_parse("\"v=spf1 -all\"", rdata), 12);
+	assert_memory_equal(rdata, "\x0bv=spf1 -all", 12);
+	assert_int_equal(txt_parse(" \"a\"  \"\"\t\"b c\" ", rdata), 7);
+	assert_memory_equal(rdata, "\x01" "a" "\x00" "\x03" "b c", 7);
+	assert_int_equal(txt_parse("\"say \\\"hi\\\" \\\\ \\007\"", rdata), 13);
+	assert_memory_equal(rdata, "\x0csay \"hi\" \\ \x07", 13);
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+		assert_int_equal(txt_parse(invalid[i], rdata), -1);
+
+	/* 255 bytes fit in one string; 256 do not. */
+	text[0] = '"';
+	memset(text + 1, 'x', 256);
+	(void)snprintf(text + 256, sizeof(text) - 256, "\"");
+	assert_int_equal(txt_parse(text, rdata), 256);
+	(void)snprintf(text + 257, sizeof(text) - 257, "\"");
+	assert_int_equal(txt_parse(text, rdata), -1);
+
+	/* Every byte value survives export and parse (master files stay loadable). */
+	len = 0;
+	for (int s = 0; s < 2; s++) {
+		rdata[len++] = 128;
+		for (int b = 0; b < 128; b++)
+			rdata[len++] = (uint8_t)(s * 128 + b);
+	}
+	assert_int_equal(dns_rdata_to_text(DNS_TYPE_TXT, rdata, (uint16_t)len, exported,
+					   sizeof(exported)),
+			 0);
+	assert_int_equal(txt_parse(exported, again), len);
+	assert_memory_equal(again, rdata, (size_t)len);
+}
+
+static void cname_beside_inventory_conflicts(void **state)
+{
+	struct dns_snapshot *snap = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(dns_snapshot_build(&params, &inventory, NULL, 0, NULL, false, &snap, NULL),
+			 0);
+	assert_int_equal(dns_record_check_inventory(snap, "node1.lab.example", DNS_TYPE_CNAME, err,
+						    sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "node1.lab.example has inventory records of type A"));
+	assert_int_equal(dns_record_check_inventory(snap, "Eth1.Node1.lab.example.",
+						    DNS_TYPE_CNAME, err, sizeof(err)),
+			 -EEXIST);
+	/* The /24 zone has a CNAME into the RFC 2317 zone for every address of the /26. */
+	assert_int_equal(dns_record_check_inventory(snap, "70.100.51.198.in-addr.arpa",
+						    DNS_TYPE_TXT, err, sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "CNAME"));
+	assert_int_equal(dns_record_check_inventory(snap, "node1.lab.example", DNS_TYPE_TXT, err,
+						    sizeof(err)),
+			 0);
+	assert_int_equal(dns_record_check_inventory(snap, "free.lab.example", DNS_TYPE_CNAME, err,
+						    sizeof(err)),
+			 0);
+	dns_snapshot_free(snap);
+}
+
 static void master_file_export(void **state)
 {
 	struct dns_snapshot *snap = build(NULL, NULL);
@@ -667,6 +827,10 @@ int main(void)
 		cmocka_unit_test_setup(malformed_gets_formerr, setup),
 		cmocka_unit_test_setup(serial_and_transfers, setup),
 		cmocka_unit_test_setup(record_checks, setup),
+		cmocka_unit_test_setup(record_targets_are_host_names, setup),
+		cmocka_unit_test_setup(txt_zone_file_form, setup),
+		cmocka_unit_test_setup(cname_beside_inventory_conflicts, setup),
+		cmocka_unit_test_setup(malformed_cookie_gets_formerr, setup),
 		cmocka_unit_test_setup(master_file_export, setup),
 	};
 
