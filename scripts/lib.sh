@@ -6,7 +6,7 @@ RACKD_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-d
 libjansson-dev libsqlite3-dev libinih-dev libsodium-dev libcurl4-gnutls-dev
 libcmocka-dev libseccomp-dev libgnutls28-dev libfreeipmi-dev"
 RACKD_RACK_PACKAGES="qemu-system-x86 ipxe ovmf busybox-static cpio gzip iproute2
-python3 kmod openipmi ipmitool"
+python3 kmod openipmi ipmitool dnsutils"
 # Extra packages for scripts/test: real clients and peers, and the sanitizer and
 # fuzzer runtimes of clang.
 RACKD_TEST_PACKAGES="clang libclang-rt-14-dev python3-pytest python3-dnspython

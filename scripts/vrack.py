@@ -8,8 +8,9 @@ firmware: SeaBIOS with QEMU's iPXE NIC ROM ("bios"), or OVMF with the NIC ROM
 removed so EDK2's own PXE client loads iPXE over TFTP ("uefi"). Each machine's
 progress (DHCP ACK, TFTP, iPXE script, kernel, /init, agent report) is read
 from rackd's JSON log and the machine's serial console, in seconds from the
-start of its QEMU process. Everything created is removed on exit unless
-keep is set.
+start of its QEMU process. After the reports, each machine's name and address
+are resolved through rackd's DNS server with dig from inside the namespace.
+Everything created is removed on exit unless keep is set.
 
 Runs as root. Usable as a module (VirtualRack) and as a program (main()).
 """
@@ -39,6 +40,10 @@ RANGE = ("192.0.2.100", "192.0.2.199")
 HTTP_PORT = 8080
 PUBLIC_URL = f"http://{SERVER_ADDRESS}:{HTTP_PORT}"
 KERNEL = "linux/vmlinuz"
+DOMAIN = "lab.example"
+# How long a name may take to appear in DNS after the report that recorded it:
+# rackd rebuilds its zones in the background after an inventory change.
+DNS_WAIT_SECONDS = 15.0
 INITRD = "linux/initrd.img"
 
 # Stages in boot order; "tftp" only happens on UEFI machines, because the
@@ -51,6 +56,44 @@ REPORTED_MESSAGE = re.compile(r"machine \S+ reported")
 
 class RackError(Exception):
     """A setup step of the virtual rack failed."""
+
+
+@dataclass
+class DnsCheck:
+    """One machine's forward (A) and reverse (PTR) lookup through rackd."""
+
+    mac: str
+    hostname: str
+    address: str | None
+    a_answers: list = field(default_factory=list)
+    ptr_answers: list = field(default_factory=list)
+
+    @property
+    def fqdn(self):
+        return f"{self.hostname}.{DOMAIN}"
+
+    @property
+    def a_ok(self):
+        return bool(self.hostname) and self.address is not None and self.a_answers == [self.address]
+
+    @property
+    def ptr_ok(self):
+        return bool(self.hostname) and self.ptr_answers == [self.fqdn + "."]
+
+    @property
+    def ok(self):
+        return self.a_ok and self.ptr_ok
+
+    def summary(self):
+        """Returns "ok", or what each failed lookup returned."""
+        if self.ok:
+            return "ok"
+        parts = []
+        if not self.a_ok:
+            parts.append(f"A {','.join(self.a_answers) or 'none'}")
+        if not self.ptr_ok:
+            parts.append(f"PTR {','.join(self.ptr_answers) or 'none'}")
+        return "; ".join(parts)
 
 
 @dataclass(eq=False)
@@ -144,6 +187,12 @@ public_url = {PUBLIC_URL}
 enabled = true
 interfaces = {BRIDGE}
 
+[dns]
+enabled = true
+listen = {SERVER_ADDRESS}:53
+domain = {DOMAIN}
+ns = ns1.{DOMAIN}
+
 [boot]
 kernel = {KERNEL}
 initrd = {INITRD}
@@ -153,7 +202,7 @@ cmdline = {cmdline}
 cidr = 192.0.2.0/{PREFIX_LEN}
 gateway = {SERVER_ADDRESS}
 dns = {SERVER_ADDRESS}
-domain = rack.example
+domain = {DOMAIN}
 lease_time = 3600
 interface = {BRIDGE}
 range = {RANGE[0]} {RANGE[1]}
@@ -238,6 +287,8 @@ class VirtualRack:
                 raise RackError(f"boot asset {self.boot_dir / asset} missing: run scripts/build-assets")
         if shutil.which(QEMU) is None:
             raise RackError(f"{QEMU} not found: apt-get install qemu-system-x86")
+        if shutil.which("dig") is None:
+            raise RackError("dig not found: apt-get install dnsutils")
         if any(m.firmware == "uefi" for m in self.machines) and not OVMF.is_file():
             raise RackError(f"{OVMF} not found: apt-get install ovmf")
 
@@ -475,20 +526,52 @@ class VirtualRack:
     def rackctl_json(self, *args):
         return json.loads(self.rackctl(*args, "--json").stdout)
 
-    def machine_table(self, listed):
-        rows = [("MAC", "IP", "ARCH", "FIRMWARE", "STATE", "REPORT (s)")]
+    def dig(self, *query):
+        """Returns the answers dig gets from rackd's DNS server for query, one per line."""
+        result = run(self.ns("dig", f"@{SERVER_ADDRESS}", "+short", "+time=2", "+tries=2", *query),
+                     check=False, timeout=30)
+        if result.returncode != 0:
+            return []
+        return [line for line in result.stdout.splitlines() if line and not line.startswith(";")]
+
+    def check_dns(self, listed):
+        """Resolves each machine's name (A) and address (PTR) through rackd; returns DnsChecks.
+
+        Retries until every lookup is right or DNS_WAIT_SECONDS pass, because
+        rackd rebuilds its zones in the background after the report.
+        """
+        by_mac = {str(item.get("mac", "")).lower(): item for item in listed}
+        checks = [DnsCheck(mac=m.mac, hostname=str(by_mac.get(m.mac, {}).get("hostname") or ""),
+                           address=m.address) for m in self.machines]
+        deadline = time.monotonic() + DNS_WAIT_SECONDS
+        while True:
+            for c in checks:
+                if c.ok:
+                    continue
+                c.a_answers = self.dig(c.fqdn, "A") if c.hostname else []
+                c.ptr_answers = self.dig("-x", c.address) if c.address else []
+            if all(c.ok for c in checks) or time.monotonic() >= deadline:
+                return checks
+            time.sleep(0.5)
+
+    def machine_table(self, listed, dns_checks=()):
+        dns_by_mac = {c.mac: c for c in dns_checks}
+        rows = [("NAME", "MAC", "IP", "ARCH", "FIRMWARE", "STATE", "REPORT (s)", "DNS")]
         for item in listed:
-            m = self.by_mac.get(str(item.get("mac", "")).lower())
+            mac = str(item.get("mac", "")).lower()
+            m = self.by_mac.get(mac)
             seconds = m.stages.get("reported") if m else None
-            rows.append((str(item.get("mac", "-")),
+            dns = dns_by_mac.get(mac)
+            rows.append((str(item.get("hostname") or "-"), str(item.get("mac", "-")),
                          str(item.get("first_address") or (m.address if m else None) or "-"),
                          str(item.get("arch", "-")), str(item.get("firmware", "-")),
                          str(item.get("state", "-")),
-                         f"{seconds:.1f}" if seconds is not None else "-"))
+                         f"{seconds:.1f}" if seconds is not None else "-",
+                         dns.summary() if dns else "-"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
-    def results(self, ok, machines_listed=None, leases_listed=None):
+    def results(self, ok, machines_listed=None, leases_listed=None, dns_checks=()):
         return {
             "ok": ok,
             "accel": self.accel,
@@ -503,6 +586,10 @@ class VirtualRack:
             } for m in self.machines],
             "rackctl_machines": machines_listed,
             "rackctl_leases": leases_listed,
+            "dns": [{
+                "mac": c.mac, "name": c.fqdn if c.hostname else None, "address": c.address,
+                "a": c.a_answers, "ptr": c.ptr_answers, "ok": c.ok,
+            } for c in dns_checks],
         }
 
     def failure_details(self):
@@ -624,15 +711,22 @@ def main(argv=None):
                   f"{args.machines} machine(s), {rack.accel.upper()}, setup {rack.setup_seconds} s")
             print("vrack: seconds from each machine's QEMU start:")
             rack.boot()
-            ok = rack.wait()
+            reported = rack.wait()
             listed = rack.rackctl_json("machines", "list")
             leases = rack.rackctl_json("leases", "list")
+            dns_checks = rack.check_dns(listed) if reported else []
+            resolved = reported and all(c.ok for c in dns_checks)
+            ok = reported and resolved
             print()
-            print(rack.machine_table(listed))
-            results = rack.results(ok, listed, leases)
-            if not ok:
+            print(rack.machine_table(listed, dns_checks))
+            results = rack.results(ok, listed, leases, dns_checks)
+            if not reported:
                 print(f"\nvrack: not every machine reported within {args.timeout:.0f} s")
                 print(rack.failure_details())
+            elif not resolved:
+                print(f"\nvrack: a name or address did not resolve through rackd's DNS "
+                      f"at {SERVER_ADDRESS} within {DNS_WAIT_SECONDS:.0f} s (DNS column)")
+            if not ok:
                 print("--- rackd log, last lines:")
                 print("\n".join(rack.rackd_log_text().splitlines()[-20:]))
     except RackError as e:
@@ -644,7 +738,7 @@ def main(argv=None):
     finally:
         if args.results:
             Path(args.results).write_text(json.dumps(results or rack.results(False), indent=2) + "\n")
-    print(f"\nvrack: {'all machines reported' if ok else 'FAILED'} "
+    print(f"\nvrack: {'all machines reported and resolve by name and address' if ok else 'FAILED'} "
           f"in {time.time() - rack.created:.1f} s")
     return 0 if ok else 1
 

@@ -24,6 +24,7 @@
 #include "inventory/boot-script.h"
 #include "inventory/lifecycle-service.h"
 #include "store/store-inventory.h"
+#include "store/store-ipam.h"
 #include "store/store-lifecycle.h"
 
 #define SCRIPT_MAX     4096
@@ -212,6 +213,12 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
 				       "invalid uuid \"%s\": expected 8-4-4-4-12 hex digits", uuid);
 		return false;
 	}
+	/*
+	 * The default name is an RFC 1123 label made from the PXE MAC, unique
+	 * because the MAC is, so DNS serves the machine from enrolment on.
+	 */
+	(void)snprintf(m->hostname, sizeof(m->hostname), "m-%02x%02x%02x%02x%02x%02x", m->mac[0],
+		       m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
 	(void)snprintf(m->arch, sizeof(m->arch), "%s", arch ? arch : "x86_64");
 	(void)snprintf(m->firmware, sizeof(m->firmware), "%s", firmware ? firmware : "bios");
 	(void)snprintf(m->uuid, sizeof(m->uuid), "%s", uuid ? uuid : "");
@@ -393,6 +400,88 @@ static void log_reported(const struct store_machine *m, uint32_t cpus, uint64_t 
 		   "machine %s reported", id);
 }
 
+/* The machine's PXE interface; -ENOENT when it has none. */
+static int find_pxe_interface(struct store_txn *tx, int64_t machine_id,
+			      struct store_interface *ret)
+{
+	struct store_interface_filter filter = { .machine_id = machine_id, .pxe = 1 };
+	struct store_page page = { .limit = 1 };
+	struct store_interface *items = NULL;
+	size_t n = 0;
+	int64_t total;
+	int r;
+
+	r = store_interface_list(tx, &filter, &page, &items, &n, &total);
+	if (r == 0 && n == 0)
+		r = -ENOENT;
+	if (r == 0)
+		*ret = items[0];
+	free(items);
+	return r;
+}
+
+/*
+ * Records the address a report came from as a dhcp address of the machine's
+ * PXE interface, in the subnet that contains it, so DNS names the machine.
+ * The agent reports from the address it got by DHCP. An address outside
+ * every subnet is skipped, and a recorded one is left as it is.
+ * NOTE: a new address of the same machine is added beside the old one,
+ * which stays until an operator deletes it.
+ */
+static void record_report_address(struct http_request *req, const struct store_machine *m)
+{
+	struct store_ip_address ip = { .kind = STORE_IP_DHCP };
+	struct store_ip_address existing;
+	struct store_ipam_subnet subnet;
+	struct store_interface iface = { .id = 0 };
+	struct store_txn *tx = NULL;
+	int64_t id;
+	int r;
+
+	if (ipaddr_parse(req->peer, &ip.address) < 0)
+		return;
+	r = store_txn_begin(req->srv->store, true, &tx);
+	if (r < 0)
+		goto fail;
+	r = store_ipam_address_find(tx, &ip.address, &existing);
+	if (r == 0) {
+		store_txn_abort(tx);
+		if (existing.machine_id != m->id)
+			log_warning("inventory", "address %s of machine %lld not recorded: recorded already with interface_id=%lld",
+				    req->peer, (long long)m->id, (long long)existing.interface_id);
+		return;
+	}
+	if (r != -ENOENT)
+		goto fail;
+	r = store_ipam_subnet_containing(tx, &ip.address, &subnet);
+	if (r == -ENOENT) {
+		store_txn_abort(tx);
+		return;
+	}
+	if (r < 0)
+		goto fail;
+	r = find_pxe_interface(tx, m->id, &iface);
+	if (r < 0)
+		goto fail;
+	ip.subnet_id = subnet.id;
+	ip.interface_id = iface.id;
+	(void)snprintf(ip.description, sizeof(ip.description), "agent report");
+	r = store_ipam_address_insert(tx, &ip, &id);
+	if (r < 0)
+		goto fail;
+	r = store_txn_commit(tx);
+	tx = NULL;
+	if (r < 0)
+		goto fail;
+	log_info("inventory", "address %s recorded for machine %lld: kind=dhcp subnet=%s",
+		 req->peer, (long long)m->id, subnet.name);
+	return;
+fail:
+	log_error("inventory", "address %s of machine %lld not recorded: %s", req->peer,
+		  (long long)m->id, r == -EIO && tx ? store_txn_last_error(tx) : strerror(-r));
+	store_txn_abort(tx);
+}
+
 static enum MHD_Result record_report(struct http_request *req,
 				     const struct agent_report *report,
 				     const struct store_machine *m)
@@ -412,6 +501,7 @@ static enum MHD_Result record_report(struct http_request *req,
 		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
 				       NULL, "the inventory store failed; retry later");
 	}
+	record_report_address(req, m);
 	log_reported(m, report->cpu_count, report->memory_bytes);
 	(void)snprintf(object, sizeof(object), "machine/%lld", (long long)m->id);
 	(void)store_event_add(req->srv->store, object, "machine.reported", object, NULL);

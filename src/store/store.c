@@ -817,7 +817,8 @@ static int machine_insert(struct store *st, const struct store_machine *c, int64
 
 	r = prepare(st,
 		    "INSERT INTO machines (hostname, state, arch, firmware, uuid, first_address,"
-		    " first_seen) VALUES (?, 'new', ?, ?, ?, ?, ?)",
+		    " first_seen) VALUES (CASE WHEN EXISTS (SELECT 1 FROM machines"
+		    " WHERE hostname = ?1) THEN '' ELSE ?1 END, 'new', ?2, ?3, ?4, ?5, ?6)",
 		    &stmt);
 	if (r < 0)
 		return r;

@@ -151,8 +151,9 @@ struct store_machine {
 
 /*
  * Returns the machine whose interface has mac, enrolling it in state "new"
- * with the fields of *candidate when none exists. *ret_created is true
- * when this call enrolled it.
+ * with the fields of *candidate when none exists. A candidate hostname
+ * that another machine has already is left empty instead. *ret_created is
+ * true when this call enrolled it.
  */
 int store_machine_enroll(struct store *st, const struct store_machine *candidate,
 			 struct store_machine *ret_machine, bool *ret_created);

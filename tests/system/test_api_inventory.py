@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """REST API: authentication and roles, sites, racks, tags, machines,
-interfaces, events, ETags and If-Match, against rackd on loopback."""
+interfaces, events, ETags and If-Match, netboot names and reported addresses,
+against rackd on loopback."""
+
+import re
 
 import pytest
 
-from api_support import ApiServer, assert_error
+from api_support import Api, ApiServer, assert_error
 
 
 @pytest.fixture(scope="module")
@@ -396,3 +399,52 @@ def test_netboot_sees_api_changes_at_once(server, admin):
     admin.create("/api/v1/interfaces", {"machine_id": m["id"], "mac": other, "pxe": True})
     r = plain.get(f"/boot/ipxe?mac={other}&arch=x86_64&firmware=bios")
     assert f"machine {m['id']} ({other})" in r.body
+
+
+def test_netboot_name_and_reported_address(tmp_path):
+    """A netboot machine is named m-<MAC>; its report's source address is recorded once."""
+    server = ApiServer(tmp_path)
+    try:
+        admin = server.client("admin")
+        anonymous = Api(server.port, None)
+        # The API server listens on loopback, so reports come from 127.0.0.1.
+        subnet = admin.create("/api/v1/subnets", {"name": "loopback", "cidr": "127.0.0.0/8"})
+
+        machines = {}
+        for mac in ("52:54:00:aa:00:01", "52:54:00:aa:00:02"):
+            script = anonymous.get(f"/boot/ipxe?mac={mac}&arch=x86_64&firmware=bios")
+            assert script.status == 200, script.body
+            machine_id = int(re.search(r"rackd\.machine=(\d+)", script.body).group(1))
+            token = re.search(r"rackd\.token=([0-9a-f]{64})", script.body).group(1)
+            machines[mac] = (machine_id, token)
+            body = admin.get(f"/api/v1/machines/{machine_id}").body
+            assert body["hostname"] == "m-" + mac.replace(":", ""), body
+
+        first_id, first_token = machines["52:54:00:aa:00:01"]
+        report = {"machine_id": first_id, "cpu_count": 1, "memory_bytes": 1 << 20,
+                  "macs": ["52:54:00:aa:00:01"]}
+        assert Api(server.port, first_token).post("/api/v1/agent/report", body=report).status == 200
+        recorded = admin.list_all("/api/v1/ip-addresses?address=127.0.0.1")
+        assert len(recorded) == 1, recorded
+        assert recorded[0]["kind"] == "dhcp", recorded
+        assert recorded[0]["machine_id"] == first_id, recorded
+        assert recorded[0]["mac"] == "52:54:00:aa:00:01", recorded
+        assert recorded[0]["subnet_id"] == subnet["id"], recorded
+
+        # A second report of the same machine adds nothing.
+        assert Api(server.port, first_token).post("/api/v1/agent/report", body=report).status == 200
+        assert admin.list_all("/api/v1/ip-addresses?address=127.0.0.1") == recorded
+
+        # Another machine reporting from the recorded address leaves the row to the first.
+        second_id, second_token = machines["52:54:00:aa:00:02"]
+        report = {"machine_id": second_id, "cpu_count": 1, "memory_bytes": 1 << 20,
+                  "macs": ["52:54:00:aa:00:02"]}
+        assert Api(server.port, second_token).post("/api/v1/agent/report", body=report).status == 200
+        after = admin.list_all("/api/v1/ip-addresses?address=127.0.0.1")
+        assert len(after) == 1, after
+        assert after[0]["machine_id"] == first_id, after
+        warnings = [e for e in server.log_events(subsystem="inventory", level="warning")
+                    if "127.0.0.1" in str(e.get("message", ""))]
+        assert len(warnings) == 1, server.tail()
+    finally:
+        server.stop()

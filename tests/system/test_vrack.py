@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Virtual rack end to end: one BIOS and one UEFI QEMU machine PXE-boot from
-rackd in a network namespace, boot the netboot environment, and report in.
+rackd in a network namespace, boot the netboot environment, report in, and
+then resolve by name and address through rackd's DNS server.
 
 Environment: RACKD_BUILD (rackd and rackctl, default build/), RACKD_AGENT_BUILD
 (static rackd-agent, default build/), RACKD_ASSETS (boot_dir, default
-assets/boot). Needs root, qemu-system-x86, ovmf and ipxe.
+assets/boot). Needs root, qemu-system-x86, ovmf, ipxe and dnsutils.
 """
 
 import ipaddress
@@ -42,7 +43,10 @@ pytestmark = pytest.mark.skipif(missing_firmware() is not None,
 
 @pytest.fixture(scope="module")
 def rack_run():
-    """Boots the two machines once; yields the rack, machine list and lease list."""
+    """Boots the two machines once and resolves their names into rack.dns_checks.
+
+    Yields the rack, machine list, lease list and the failure details.
+    """
     subprocess.run([str(REPO / "scripts" / "build-assets"), "--build", str(AGENT_BUILD),
                     str(ASSETS)], check=True)
     with vrack.VirtualRack(machines=2, firmware="mixed", build_dir=BUILD, boot_dir=ASSETS,
@@ -52,6 +56,7 @@ def rack_run():
         machines = rack.rackctl_json("machines", "list")
         leases = rack.rackctl_json("leases", "list")
         details = "" if ok else rack.failure_details()
+        rack.dns_checks = {c.mac: c for c in rack.check_dns(machines)} if ok else {}
         rack.rackd_exit = rack.stop_rackd()
         rack.rackd_log_final = rack.rackd_log_text()
         yield rack, machines, leases, details
@@ -131,3 +136,29 @@ def test_rackd_stops_cleanly(rack_run):
     assert "Sanitizer" not in rack.rackd_log_final, log_tail
     assert "runtime error:" not in rack.rackd_log_final, log_tail
     assert rack.rackd_exit == 0, f"rackd exit status {rack.rackd_exit}\n{log_tail}"
+
+
+def test_machines_named_after_pxe_mac(rack_run):
+    rack, machines, _, _ = rack_run
+    for m in rack.machines:
+        item = listed_machine(machines, m.mac)
+        assert item.get("hostname") == "m-" + m.mac.replace(":", ""), item
+
+
+def test_name_resolves_to_address(rack_run):
+    rack, _, _, details = rack_run
+    for m in rack.machines:
+        assert m.mac in rack.dns_checks, f"{m.name} did not report\n{details}"
+        check = rack.dns_checks[m.mac]
+        fqdn = f"m-{m.mac.replace(':', '')}.{vrack.DOMAIN}"
+        assert check.fqdn == fqdn, check
+        assert check.a_answers == [m.address], f"A {fqdn}: {check}"
+
+
+def test_address_resolves_to_name(rack_run):
+    rack, _, _, details = rack_run
+    for m in rack.machines:
+        assert m.mac in rack.dns_checks, f"{m.name} did not report\n{details}"
+        check = rack.dns_checks[m.mac]
+        fqdn = f"m-{m.mac.replace(':', '')}.{vrack.DOMAIN}."
+        assert check.ptr_answers == [fqdn], f"PTR {m.address}: {check}"

@@ -122,6 +122,25 @@ static void lease_one_per_client(void **state)
 	assert_int_equal(store_lease_delete(st, 0xc0000265), -ENOENT);
 }
 
+/* A candidate hostname another machine has already leaves the new machine unnamed. */
+static void machine_enroll_taken_hostname(void **state)
+{
+	struct store *st = *state;
+	struct store_machine c = { .mac = { 0x52, 0x54, 0, 0, 0, 1 } }, first, second;
+	bool created;
+
+	(void)snprintf(c.hostname, sizeof(c.hostname), "m-525400000001");
+	assert_int_equal(store_machine_enroll(st, &c, &first, &created), 0);
+	assert_true(created);
+	assert_string_equal(first.hostname, "m-525400000001");
+
+	c.mac[5] = 2;
+	assert_int_equal(store_machine_enroll(st, &c, &second, &created), 0);
+	assert_true(created);
+	assert_int_not_equal(second.id, first.id);
+	assert_string_equal(second.hostname, "");
+}
+
 static void machine_enroll_once(void **state)
 {
 	struct store *st = *state;
@@ -204,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(range_checks, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(lease_one_per_client, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(machine_enroll_once, open_memory, close_store),
+		cmocka_unit_test_setup_teardown(machine_enroll_taken_hostname, open_memory, close_store),
 		cmocka_unit_test(lease_survives_reopen),
 	};
 
