@@ -23,21 +23,20 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: rackd --config PATH [--check-config]\n"
-		"       rackd --config PATH zone export ZONE\n"
-		"       rackd --config PATH token create --role ROLE --name NAME\n"
-		"\n"
-		"Runs the rackd services (DHCPv4, TFTP, HTTP netboot and API, router\n"
-		"advertisements) described by the configuration file.\n"
-		"\n"
-		"  -c, --config PATH   configuration file (INI), see docs/configuration.md\n"
-		"      --check-config  load and validate the configuration, then exit\n"
-		"  zone export ZONE    write a served DNS zone to stdout in RFC 1035\n"
-		"                      master-file form, then exit\n"
-		"  token create|list|delete  manage API tokens (rackd token --help)\n"
-		"  -h, --help          show this help\n"
-		"  -V, --version       show the version\n");
+	fprintf(out, "Usage: rackd --config PATH [--check-config]\n"
+	             "       rackd --config PATH zone export ZONE\n"
+	             "       rackd --config PATH token create --role ROLE --name NAME\n"
+	             "\n"
+	             "Runs the rackd services (DHCPv4, TFTP, HTTP netboot and API, router\n"
+	             "advertisements) described by the configuration file.\n"
+	             "\n"
+	             "  -c, --config PATH   configuration file (INI), see docs/configuration.md\n"
+	             "      --check-config  load and validate the configuration, then exit\n"
+	             "  zone export ZONE    write a served DNS zone to stdout in RFC 1035\n"
+	             "                      master-file form, then exit\n"
+	             "  token create|list|delete  manage API tokens (rackd token --help)\n"
+	             "  -h, --help          show this help\n"
+	             "  -V, --version       show the version\n");
 }
 
 /* Blocks the signals every thread would otherwise receive; main waits for them. */
@@ -95,12 +94,14 @@ static int confine(const struct config *cfg)
 		}
 		log_notice("rackd", "privileges dropped to user %s", cfg->user);
 	} else if (geteuid() == 0) {
-		log_warning("rackd", "running as root: set [server] user to drop privileges after binding");
+		log_warning("rackd",
+		            "running as root: set [server] user to drop privileges after binding");
 	}
 	if (cfg->seccomp) {
 		r = sandbox_install_seccomp();
 		if (r < 0) {
-			log_error("rackd", "seccomp filter could not be installed: %s", strerror(-r));
+			log_error("rackd", "seccomp filter could not be installed: %s",
+			          strerror(-r));
 			return r;
 		}
 		log_notice("rackd", "seccomp filter installed");
@@ -181,8 +182,8 @@ int main(int argc, char **argv)
 	if (optind < argc && strcmp(argv[optind], "token") == 0)
 		return token_command(config_path, argc - optind, argv + optind);
 	if (config_path == NULL || (optind != argc && strcmp(argv[optind], "zone") != 0)) {
-		fprintf(stderr, "rackd: %s\n", config_path == NULL ? "missing --config PATH"
-								   : "unexpected argument");
+		fprintf(stderr, "rackd: %s\n",
+		        config_path == NULL ? "missing --config PATH" : "unexpected argument");
 		usage(stderr);
 		return 2;
 	}

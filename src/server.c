@@ -43,15 +43,17 @@ static int sync_config_subnets(struct server *srv)
 
 		r = store_subnet_upsert(srv->store, &cs->subnet, &id, &conflict);
 		if (r == -EADDRINUSE) {
-			log_error("rackd", "subnet %s from the config overlaps subnet id %lld in the store: delete one of them",
-				  cs->subnet.name, (long long)conflict);
+			log_error(
+			        "rackd",
+			        "subnet %s from the config overlaps subnet id %lld in the store: delete one of them",
+			        cs->subnet.name, (long long)conflict);
 			return r;
 		}
 		if (r == 0)
 			r = store_range_replace(srv->store, id, cs->ranges, cs->n_ranges);
 		if (r < 0) {
 			log_error("rackd", "subnet %s from the config could not be stored: %s",
-				  cs->subnet.name, store_last_error(srv->store));
+			          cs->subnet.name, store_last_error(srv->store));
 			return r;
 		}
 	}

@@ -392,8 +392,7 @@ int agent_http_get(const struct agent_url *url, const char *path, const char *to
 }
 
 int agent_http_stream(const struct agent_url *url, const char *path, unsigned idle_ms,
-                      agent_http_sink_fn *sink, void *ctx, int *ret_status,
-                      int64_t *ret_length)
+                      agent_http_sink_fn *sink, void *ctx, int *ret_status, int64_t *ret_length)
 {
 	uint8_t buf[AGENT_HTTP_HEAD_MAX + 65536];
 	struct agent_http_head head;

@@ -63,5 +63,4 @@ typedef int agent_http_sink_fn(void *ctx, const uint8_t *data, size_t len);
  * shorter than its Content-Length, or the sink's error.
  */
 int agent_http_stream(const struct agent_url *url, const char *path, unsigned idle_ms,
-                      agent_http_sink_fn *sink, void *ctx, int *ret_status,
-                      int64_t *ret_length);
+                      agent_http_sink_fn *sink, void *ctx, int *ret_status, int64_t *ret_length);

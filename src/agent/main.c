@@ -404,7 +404,8 @@ static int agent_do_task(const struct agent_options *opts, const struct agent_ur
 		log_error("agent", "no task: %s", strerror(-r));
 		return AGENT_EXIT_FAILED;
 	}
-	log_info("agent", "task %s then %s", names[task.action], task.reboot ? "reboot" : "poweroff");
+	log_info("agent", "task %s then %s", names[task.action],
+	         task.reboot ? "reboot" : "poweroff");
 	r = agent_task_run(&task, facts, &ctx);
 	/* A failed deploy leaves no bootable disk: power off rather than boot it. */
 	agent_write_next(opts->next_file, r == 0 && task.reboot);

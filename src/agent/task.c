@@ -21,7 +21,7 @@
 #include "core/log.h"
 
 #define PROGRESS_INTERVAL_MS 2000
-#define IO_CHUNK	     (1024 * 1024)
+#define IO_CHUNK             (1024 * 1024)
 
 static bool is_hex64(const char *s)
 {
@@ -40,7 +40,8 @@ static bool is_disk_name(const char *s)
 	if (len == 0 || len >= AGENT_TASK_DISK_MAX || s[0] == '.')
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_'))
 			return false;
 	return true;
 }
@@ -109,7 +110,7 @@ static uint64_t now_ms(void)
 
 /* Posts {"machine_id", "action", "status", "percent", "message"}; failures are logged only. */
 static void post_progress(const struct agent_task_context *ctx, const char *action,
-			  const char *status, int percent, const char *message)
+                          const char *status, int percent, const char *message)
 {
 	char path[AGENT_PATH_MAX];
 	struct agent_http_response resp;
@@ -118,16 +119,17 @@ static void post_progress(const struct agent_task_context *ctx, const char *acti
 	int r;
 
 	body = json_pack("{s:I, s:s, s:s, s:i, s:s}", "machine_id", (json_int_t)ctx->machine_id,
-			 "action", action, "status", status, "percent", percent, "message",
-			 message ? message : "");
+	                 "action", action, "status", status, "percent", percent, "message",
+	                 message ? message : "");
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (text == NULL || agent_url_join(ctx->server, AGENT_PROGRESS_PATH, path, sizeof(path)) < 0) {
+	if (text == NULL ||
+	    agent_url_join(ctx->server, AGENT_PROGRESS_PATH, path, sizeof(path)) < 0) {
 		free(text);
 		return;
 	}
 	r = agent_http_post(ctx->server, path, ctx->token, text, strlen(text), ctx->timeout_ms,
-			    &resp);
+	                    &resp);
 	free(text);
 	if (r < 0)
 		log_warning("agent", "progress not sent: %s", strerror(-r));
@@ -136,8 +138,8 @@ static void post_progress(const struct agent_task_context *ctx, const char *acti
 }
 
 /* Reports the failure and returns r. */
-static int task_failed(const struct agent_task_context *ctx, const char *action, int percent,
-		       int r, const char *message)
+static int task_failed(const struct agent_task_context *ctx, const char *action, int percent, int r,
+                       const char *message)
 {
 	log_error("agent", "%s failed: %s", action, message);
 	post_progress(ctx, action, "failed", percent, message);
@@ -208,7 +210,7 @@ static int deploy_sink(void *arg, const uint8_t *data, size_t len)
 
 		/* 100 is reserved for "done", once the checksum matched. */
 		(void)snprintf(message, sizeof(message), "%llu bytes written",
-			       (unsigned long long)s->written);
+		               (unsigned long long)s->written);
 		post_progress(s->ctx, "deploy", "running", pct > 99 ? 99 : pct, message);
 		s->last_report_ms = now;
 	}
@@ -262,7 +264,7 @@ static int read_back(const char *path, uint64_t len, char hex[65])
 
 /* Streams the image onto the open disk; fills *s. Returns 0 or a negative errno with message. */
 static int stream_image(const struct agent_task *task, struct deploy_state *s, char *message,
-			size_t size)
+                        size_t size)
 {
 	struct agent_url url;
 	int64_t length;
@@ -271,23 +273,23 @@ static int stream_image(const struct agent_task *task, struct deploy_state *s, c
 	r = agent_url_parse(task->image_url, &url);
 	if (r < 0) {
 		(void)snprintf(message, size, "image URL %.200s is not http://A.B.C.D[:PORT]/PATH",
-			       task->image_url);
+		               task->image_url);
 		return r;
 	}
 	r = agent_http_stream(&url, url.path[0] ? url.path : "/", s->ctx->timeout_ms, deploy_sink,
-			      s, &status, &length);
+	                      s, &status, &length);
 	if (r == 0 && status != 200) {
 		(void)snprintf(message, size, "image download answered HTTP %d", status);
 		return -EPROTO;
 	}
 	if (r < 0)
 		(void)snprintf(message, size, "image download failed after %llu bytes: %s",
-			       (unsigned long long)s->written, strerror(-r));
+		               (unsigned long long)s->written, strerror(-r));
 	return r;
 }
 
 static int run_deploy(const struct agent_task *task, const struct facts *facts,
-		      const struct agent_task_context *ctx)
+                      const struct agent_task_context *ctx)
 {
 	struct deploy_state s = { .ctx = ctx, .fd = -1, .total = task->size };
 	const struct facts_disk *disk = pick_disk(facts, task->disk);
@@ -296,14 +298,16 @@ static int run_deploy(const struct agent_task *task, const struct facts *facts,
 
 	if (disk == NULL) {
 		(void)snprintf(message, sizeof(message), "disk %s not found",
-			       task->disk[0] ? task->disk : "(any fixed disk)");
+		               task->disk[0] ? task->disk : "(any fixed disk)");
 		return task_failed(ctx, "deploy", 0, -ENODEV, message);
 	}
 	(void)snprintf(path, sizeof(path), "%s/%s", ctx->dev_dir, disk->name);
 	s.disk_size = disk->size_bytes;
 	if (task->size > 0 && (uint64_t)task->size > disk->size_bytes) {
-		(void)snprintf(message, sizeof(message), "image of %lld bytes does not fit disk %s of %llu bytes",
-			       (long long)task->size, disk->name, (unsigned long long)disk->size_bytes);
+		(void)snprintf(message, sizeof(message),
+		               "image of %lld bytes does not fit disk %s of %llu bytes",
+		               (long long)task->size, disk->name,
+		               (unsigned long long)disk->size_bytes);
 		return task_failed(ctx, "deploy", 0, -ENOSPC, message);
 	}
 	s.fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -319,7 +323,8 @@ static int run_deploy(const struct agent_task *task, const struct facts *facts,
 	r = stream_image(task, &s, message, sizeof(message));
 	if (r == 0 && fsync(s.fd) < 0) {
 		r = -errno;
-		(void)snprintf(message, sizeof(message), "fsync(%s) failed: %s", path, strerror(-r));
+		(void)snprintf(message, sizeof(message), "fsync(%s) failed: %s", path,
+		               strerror(-r));
 	}
 	(void)close(s.fd);
 	if (r < 0)
@@ -327,17 +332,17 @@ static int run_deploy(const struct agent_task *task, const struct facts *facts,
 	sha_hex(&s.sha, got);
 	if (strcmp(got, task->sha256) != 0) {
 		(void)snprintf(message, sizeof(message),
-			       "sha256 mismatch: expected %s, image has %s", task->sha256, got);
+		               "sha256 mismatch: expected %s, image has %s", task->sha256, got);
 		return task_failed(ctx, "deploy", 99, -EBADMSG, message);
 	}
 	r = read_back(path, s.written, got);
 	if (r < 0 || strcmp(got, task->sha256) != 0) {
 		(void)snprintf(message, sizeof(message), "read-back of %s %s", path,
-			       r < 0 ? strerror(-r) : "does not match the sha256 written");
+		               r < 0 ? strerror(-r) : "does not match the sha256 written");
 		return task_failed(ctx, "deploy", 99, r < 0 ? r : -EIO, message);
 	}
 	(void)snprintf(message, sizeof(message), "%llu bytes written to %s, sha256 %s verified",
-		       (unsigned long long)s.written, disk->name, got);
+	               (unsigned long long)s.written, disk->name, got);
 	log_info("agent", "deploy done: %s", message);
 	post_progress(ctx, "deploy", "done", 100, message);
 	return 0;
@@ -345,8 +350,8 @@ static int run_deploy(const struct agent_task *task, const struct facts *facts,
 
 /* Writes zeros over [offset, offset + len) of fd; reports progress when total is set. */
 static int zero_range(int fd, uint64_t offset, uint64_t len, const uint8_t *zeros,
-		      const struct agent_task_context *ctx, uint64_t *done, uint64_t total,
-		      uint64_t *last_ms)
+                      const struct agent_task_context *ctx, uint64_t *done, uint64_t total,
+                      uint64_t *last_ms)
 {
 	while (len > 0) {
 		size_t n = len < IO_CHUNK ? (size_t)len : IO_CHUNK;
@@ -362,7 +367,8 @@ static int zero_range(int fd, uint64_t offset, uint64_t len, const uint8_t *zero
 		if (total && now_ms() - *last_ms >= PROGRESS_INTERVAL_MS) {
 			int pct = (int)(*done * 100 / total);
 
-			post_progress(ctx, "erase", "running", pct > 99 ? 99 : pct, "writing zeros");
+			post_progress(ctx, "erase", "running", pct > 99 ? 99 : pct,
+			              "writing zeros");
 			*last_ms = now_ms();
 		}
 	}
@@ -370,8 +376,8 @@ static int zero_range(int fd, uint64_t offset, uint64_t len, const uint8_t *zero
 }
 
 static int erase_disk(const struct facts_disk *d, bool full, const uint8_t *zeros,
-		      const struct agent_task_context *ctx, uint64_t *done, uint64_t total,
-		      uint64_t *last_ms)
+                      const struct agent_task_context *ctx, uint64_t *done, uint64_t total,
+                      uint64_t *last_ms)
 {
 	uint64_t size = d->size_bytes, edge = size < 2 * AGENT_ERASE_EDGE ? size : AGENT_ERASE_EDGE;
 	char path[256];
@@ -394,7 +400,7 @@ static int erase_disk(const struct facts_disk *d, bool full, const uint8_t *zero
 }
 
 static int run_erase(const struct agent_task *task, const struct facts *facts,
-		     const struct agent_task_context *ctx)
+                     const struct agent_task_context *ctx)
 {
 	uint64_t total = 0, done = 0, last_ms = now_ms();
 	uint8_t *zeros = calloc(1, IO_CHUNK);
@@ -414,10 +420,10 @@ static int run_erase(const struct agent_task *task, const struct facts *facts,
 		if (d->removable == 1 || d->size_bytes == 0)
 			continue;
 		r = erase_disk(d, task->erase_full, zeros, ctx, &done, task->erase_full ? total : 0,
-			       &last_ms);
+		               &last_ms);
 		if (r < 0)
 			(void)snprintf(message, sizeof(message), "erase of %s failed: %s", d->name,
-				       strerror(-r));
+			               strerror(-r));
 		else
 			n++;
 	}
@@ -425,14 +431,14 @@ static int run_erase(const struct agent_task *task, const struct facts *facts,
 	if (r < 0)
 		return task_failed(ctx, "erase", (int)(total ? done * 100 / total : 0), r, message);
 	(void)snprintf(message, sizeof(message), "%zu disk(s) erased (%s)", n,
-		       task->erase_full ? "full" : "quick");
+	               task->erase_full ? "full" : "quick");
 	log_info("agent", "erase done: %s", message);
 	post_progress(ctx, "erase", "done", 100, message);
 	return 0;
 }
 
 int agent_task_run(const struct agent_task *task, const struct facts *facts,
-		   const struct agent_task_context *ctx)
+                   const struct agent_task_context *ctx)
 {
 	switch (task->action) {
 	case AGENT_TASK_DEPLOY:

@@ -21,7 +21,7 @@ struct facts;
 #define AGENT_TASK_URL_MAX  512
 #define AGENT_TASK_DISK_MAX 32
 #define AGENT_PROGRESS_PATH "/api/v1/agent/progress"
-#define AGENT_TASK_PATH	    "/api/v1/agent/task"
+#define AGENT_TASK_PATH     "/api/v1/agent/task"
 #define AGENT_ERASE_EDGE    (1024 * 1024) /* bytes zeroed at each end by a quick erase */
 
 enum agent_task_action {
@@ -32,12 +32,12 @@ enum agent_task_action {
 
 struct agent_task {
 	enum agent_task_action action;
-	bool reboot;			     /* "then": "reboot", else power off */
-	char image_url[AGENT_TASK_URL_MAX];  /* deploy */
-	char sha256[65];		     /* deploy: lower-case hex */
-	char disk[AGENT_TASK_DISK_MAX];	     /* deploy: "" picks the first fixed disk */
-	int64_t size;			     /* deploy: bytes, -1 when unknown */
-	bool erase_full;		     /* erase: every byte, else the edges */
+	bool reboot;                        /* "then": "reboot", else power off */
+	char image_url[AGENT_TASK_URL_MAX]; /* deploy */
+	char sha256[65];                    /* deploy: lower-case hex */
+	char disk[AGENT_TASK_DISK_MAX];     /* deploy: "" picks the first fixed disk */
+	int64_t size;                       /* deploy: bytes, -1 when unknown */
+	bool erase_full;                    /* erase: every byte, else the edges */
 };
 
 /*
@@ -52,8 +52,8 @@ struct agent_task_context {
 	const struct agent_url *server;
 	uint64_t machine_id;
 	const char *token;
-	const char *dev_dir;   /* "/dev" (tests pass a directory of files) */
-	unsigned timeout_ms;   /* one HTTP wait */
+	const char *dev_dir; /* "/dev" (tests pass a directory of files) */
+	unsigned timeout_ms; /* one HTTP wait */
 };
 
 /*
@@ -62,4 +62,4 @@ struct agent_task_context {
  * else a negative errno (already reported and logged).
  */
 int agent_task_run(const struct agent_task *task, const struct facts *facts,
-		   const struct agent_task_context *ctx);
+                   const struct agent_task_context *ctx);

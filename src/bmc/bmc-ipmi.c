@@ -56,7 +56,7 @@ static int ctx_fail(ipmi_ctx_t ctx, const char *what, struct bmc_error *err)
 	int errnum = ipmi_ctx_errnum(ctx);
 
 	return bmc_fail(err, map_errnum(errnum), "IPMI %s failed: %s", what,
-			ipmi_ctx_errormsg(ctx));
+	                ipmi_ctx_errormsg(ctx));
 }
 
 static int open_with(ipmi_ctx_t ctx, const struct bmc_target *t, unsigned workarounds)
@@ -66,8 +66,8 @@ static int open_with(ipmi_ctx_t ctx, const struct bmc_target *t, unsigned workar
 	unsigned retransmit = timeout / 4 < 100 ? 100 : timeout / 4;
 
 	return ipmi_ctx_open_outofband_2_0(ctx, t->address, t->username, t->password, NULL, 0,
-					   IPMI_PRIVILEGE_LEVEL_OPERATOR, t->cipher_suite, timeout,
-					   retransmit, workarounds, IPMI_FLAGS_DEFAULT);
+	                                   IPMI_PRIVILEGE_LEVEL_OPERATOR, t->cipher_suite, timeout,
+	                                   retransmit, workarounds, IPMI_FLAGS_DEFAULT);
 }
 
 /* Opens an operator session to t; caller destroys *ret_ctx with close_session(). */
@@ -118,8 +118,7 @@ static int read_power(ipmi_ctx_t ctx, enum bmc_power *ret_power, struct bmc_erro
 	return r;
 }
 
-static int ipmi_status(const struct bmc_target *t, enum bmc_power *ret_power,
-		       struct bmc_error *err)
+static int ipmi_status(const struct bmc_target *t, enum bmc_power *ret_power, struct bmc_error *err)
 {
 	ipmi_ctx_t ctx;
 	int r;
@@ -169,7 +168,7 @@ static int ipmi_action(const struct bmc_target *t, enum bmc_action action, struc
 		/* IPMI 2.0 §28.3: a power cycle of a machine that is off may do nothing. */
 		r = read_power(ctx, &power, err);
 		control = power == BMC_POWER_OFF ? IPMI_CHASSIS_CONTROL_POWER_UP
-						 : IPMI_CHASSIS_CONTROL_POWER_CYCLE;
+		                                 : IPMI_CHASSIS_CONTROL_POWER_CYCLE;
 		break;
 	}
 	if (r == 0)
@@ -179,12 +178,13 @@ static int ipmi_action(const struct bmc_target *t, enum bmc_action action, struc
 }
 
 static int ipmi_set_boot(const struct bmc_target *t, enum bmc_boot_device device, bool efi,
-			 struct bmc_error *err)
+                         struct bmc_error *err)
 {
-	uint8_t dev = device == BMC_BOOT_PXE ? IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_PXE
-					     : IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_HARD_DRIVE;
+	uint8_t dev = device == BMC_BOOT_PXE
+	                      ? IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_PXE
+	                      : IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_HARD_DRIVE;
 	uint8_t type = efi ? IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_TYPE_EFI
-			   : IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_TYPE_PC_COMPATIBLE;
+	                   : IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_TYPE_PC_COMPATIBLE;
 	fiid_obj_t obj;
 	ipmi_ctx_t ctx;
 	int r;
@@ -198,16 +198,16 @@ static int ipmi_set_boot(const struct bmc_target *t, enum bmc_boot_device device
 		return bmc_fail(err, -ENOMEM, "IPMI response allocation failed");
 	}
 	if (ipmi_cmd_set_system_boot_options_boot_flags(
-		    ctx, IPMI_SYSTEM_BOOT_OPTIONS_PARAMETER_VALID_UNLOCKED, type,
-		    IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID_FOR_NEXT_BOOT,
-		    IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-		    IPMI_SYSTEM_BOOT_OPTION_DISABLE, dev, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-		    IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-		    IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_CONSOLE_REDIRECTION_DEFAULT,
-		    IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-		    IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-		    IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_FIRMWARE_BIOS_VERBOSITY_DEFAULT,
-		    IPMI_SYSTEM_BOOT_OPTION_DISABLE, 0, 0, 0, obj) < 0) {
+	            ctx, IPMI_SYSTEM_BOOT_OPTIONS_PARAMETER_VALID_UNLOCKED, type,
+	            IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID_FOR_NEXT_BOOT,
+	            IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+	            IPMI_SYSTEM_BOOT_OPTION_DISABLE, dev, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+	            IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+	            IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_CONSOLE_REDIRECTION_DEFAULT,
+	            IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+	            IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+	            IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_FIRMWARE_BIOS_VERBOSITY_DEFAULT,
+	            IPMI_SYSTEM_BOOT_OPTION_DISABLE, 0, 0, 0, obj) < 0) {
 		r = ctx_fail(ctx, "Set System Boot Options", err);
 		/* A BMC without boot flags answers "invalid data field" or "invalid command". */
 		if (ipmi_ctx_errnum(ctx) == IPMI_ERR_BAD_COMPLETION_CODE ||

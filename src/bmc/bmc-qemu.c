@@ -49,15 +49,17 @@ static int check_socket_dir(const char *path, const char *dir, struct bmc_error 
 	size_t dir_len;
 
 	if (dir == NULL || dir[0] == '\0')
-		return bmc_fail(err, -EPERM,
-				"QEMU power control is off: set [bmc] qmp_dir in the configuration");
+		return bmc_fail(
+		        err, -EPERM,
+		        "QEMU power control is off: set [bmc] qmp_dir in the configuration");
 	dir_len = strlen(dir);
 	while (dir_len > 1 && dir[dir_len - 1] == '/')
 		dir_len--;
-	if (slash == NULL || (size_t)(slash - path) != dir_len || strncmp(path, dir, dir_len) != 0 ||
-	    slash[1] == '\0')
-		return bmc_fail(err, -EPERM, "QMP socket \"%.100s\" is not in the [bmc] qmp_dir %.100s",
-				path, dir);
+	if (slash == NULL || (size_t)(slash - path) != dir_len ||
+	    strncmp(path, dir, dir_len) != 0 || slash[1] == '\0')
+		return bmc_fail(err, -EPERM,
+		                "QMP socket \"%.100s\" is not in the [bmc] qmp_dir %.100s", path,
+		                dir);
 	return 0;
 }
 
@@ -81,8 +83,8 @@ static int qmp_connect(struct qmp *q, const struct bmc_target *t, struct bmc_err
 		q->fd = -1;
 		/* No socket file means no QEMU process: the machine cannot be reached. */
 		return bmc_fail(err, r == -ENOENT ? -ECONNREFUSED : r,
-				"connect() to QMP socket %.100s failed: %s", t->address,
-				strerror(-r));
+		                "connect() to QMP socket %.100s failed: %s", t->address,
+		                strerror(-r));
 	}
 	return 0;
 }
@@ -101,7 +103,8 @@ static int qmp_read(struct qmp *q, json_t **ret_msg, struct bmc_error *err)
 			q->len -= line_len + 1;
 			if (!json_is_object(msg)) {
 				json_decref(msg);
-				return bmc_fail(err, -EPROTO, "QMP sent a line that is not a JSON object");
+				return bmc_fail(err, -EPROTO,
+				                "QMP sent a line that is not a JSON object");
 			}
 			if (json_object_get(msg, "event") != NULL) {
 				json_decref(msg);
@@ -130,7 +133,7 @@ static int qmp_read(struct qmp *q, json_t **ret_msg, struct bmc_error *err)
 
 /* Sends {"execute": command} and returns its "return" member (caller decrefs). */
 static int qmp_execute(struct qmp *q, const char *command, json_t **ret_value,
-		       struct bmc_error *err)
+                       struct bmc_error *err)
 {
 	char line[128];
 	json_t *msg, *value;
@@ -146,12 +149,12 @@ static int qmp_execute(struct qmp *q, const char *command, json_t **ret_value,
 		return r;
 	value = json_object_get(msg, "return");
 	if (value == NULL) {
-		const char *desc = json_string_value(
-			json_object_get(json_object_get(msg, "error"), "desc"));
+		const char *desc =
+		        json_string_value(json_object_get(json_object_get(msg, "error"), "desc"));
 
 		json_decref(msg);
 		return bmc_fail(err, -EPROTO, "QMP %s failed: %.160s", command,
-				desc ? desc : "no return value");
+		                desc ? desc : "no return value");
 	}
 	json_incref(value);
 	json_decref(msg);
@@ -210,14 +213,13 @@ static int qmp_power(struct qmp *q, enum bmc_power *ret_power, struct bmc_error 
 		r = bmc_fail(err, -EPROTO, "QMP query-status has no status");
 	else
 		*ret_power = strcmp(status, "running") == 0 || strcmp(status, "suspended") == 0
-				     ? BMC_POWER_ON
-				     : BMC_POWER_OFF;
+		                     ? BMC_POWER_ON
+		                     : BMC_POWER_OFF;
 	json_decref(value);
 	return r;
 }
 
-static int qemu_status(const struct bmc_target *t, enum bmc_power *ret_power,
-		       struct bmc_error *err)
+static int qemu_status(const struct bmc_target *t, enum bmc_power *ret_power, struct bmc_error *err)
 {
 	struct qmp q;
 	int r;
@@ -272,7 +274,7 @@ static int qemu_action(const struct bmc_target *t, enum bmc_action action, struc
 }
 
 static int qemu_set_boot(const struct bmc_target *t, enum bmc_boot_device device, bool efi,
-			 struct bmc_error *err)
+                         struct bmc_error *err)
 {
 	(void)t;
 	(void)device;

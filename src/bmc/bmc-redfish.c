@@ -30,7 +30,7 @@ struct rf {
 	CURL *curl;
 	const struct bmc_target *t;
 	char token_header[TOKEN_HEADER_MAX]; /* "X-Auth-Token: ..." once logged in */
-	char session_path[REDFISH_PATH_MAX];  /* to delete at the end, "" when none */
+	char session_path[REDFISH_PATH_MAX]; /* to delete at the end, "" when none */
 	char system_path[REDFISH_PATH_MAX];
 };
 
@@ -119,7 +119,7 @@ static int curl_fail(CURLcode rc, struct bmc_error *err)
  * Statuses 401 and 403 become -EACCES, other statuses from 400 -EPROTO.
  */
 static int rf_request(struct rf *rf, const char *method, const char *path, const char *body,
-		      char **ret_body, struct rf_headers *headers, struct bmc_error *err)
+                      char **ret_body, struct rf_headers *headers, struct bmc_error *err)
 {
 	struct curl_slist *list = NULL;
 	struct rf_buf buf = { 0 };
@@ -164,17 +164,17 @@ static int rf_request(struct rf *rf, const char *method, const char *path, const
 	curl_slist_free_all(list);
 	if (rc == CURLE_WRITE_ERROR && buf.too_large)
 		r = bmc_fail(err, -EPROTO, "Redfish answer to %s exceeds %u bytes", path,
-			     REDFISH_BODY_MAX);
+		             REDFISH_BODY_MAX);
 	else if (rc != CURLE_OK)
 		r = curl_fail(rc, err);
 	if (r == 0) {
 		(void)curl_easy_getinfo(rf->curl, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 401 || status == 403)
-			r = bmc_fail(err, -EACCES, "Redfish %s %s: login rejected (HTTP %ld)", method,
-				     path, status);
+			r = bmc_fail(err, -EACCES, "Redfish %s %s: login rejected (HTTP %ld)",
+			             method, path, status);
 		else if (status >= 400 || status < 200)
-			r = bmc_fail(err, -EPROTO, "Redfish %s %s failed with HTTP %ld", method, path,
-				     status);
+			r = bmc_fail(err, -EPROTO, "Redfish %s %s failed with HTTP %ld", method,
+			             path, status);
 	}
 	if (r == 0 && ret_body) {
 		*ret_body = buf.data;
@@ -265,12 +265,12 @@ static int rf_read_system(struct rf *rf, struct redfish_system *sys, struct bmc_
 	free(body);
 	if (r < 0)
 		return bmc_fail(err, -EPROTO, "Redfish ComputerSystem %s is not valid JSON",
-				rf->system_path);
+		                rf->system_path);
 	return 0;
 }
 
 static int redfish_status(const struct bmc_target *t, enum bmc_power *ret_power,
-			  struct bmc_error *err)
+                          struct bmc_error *err)
 {
 	struct redfish_system sys;
 	struct rf rf;
@@ -304,8 +304,7 @@ static enum redfish_reset pick_reset(enum bmc_action action, const struct redfis
 	}
 }
 
-static int redfish_action(const struct bmc_target *t, enum bmc_action action,
-			  struct bmc_error *err)
+static int redfish_action(const struct bmc_target *t, enum bmc_action action, struct bmc_error *err)
 {
 	struct redfish_system sys;
 	char target[REDFISH_PATH_MAX], body[64];
@@ -320,16 +319,16 @@ static int redfish_action(const struct bmc_target *t, enum bmc_action action,
 		reset = pick_reset(action, &sys);
 		if (sys.reset_types != 0 && !(sys.reset_types & reset))
 			r = bmc_fail(err, -ENOTSUP, "Redfish system does not allow ResetType %s",
-				     redfish_reset_name(reset));
+			             redfish_reset_name(reset));
 	}
 	if (r == 0) {
 		if (sys.reset_target[0])
 			(void)snprintf(target, sizeof(target), "%s", sys.reset_target);
 		else
-			(void)snprintf(target, sizeof(target), "%.200s/Actions/ComputerSystem.Reset",
-				       rf.system_path);
+			(void)snprintf(target, sizeof(target),
+			               "%.200s/Actions/ComputerSystem.Reset", rf.system_path);
 		(void)snprintf(body, sizeof(body), "{\"ResetType\": \"%s\"}",
-			       redfish_reset_name(reset));
+		               redfish_reset_name(reset));
 		r = rf_request(&rf, "POST", target, body, NULL, NULL, err);
 	}
 	rf_close(&rf);
@@ -337,16 +336,17 @@ static int redfish_action(const struct bmc_target *t, enum bmc_action action,
 }
 
 static int redfish_set_boot(const struct bmc_target *t, enum bmc_boot_device device, bool efi,
-			    struct bmc_error *err)
+                            struct bmc_error *err)
 {
 	char body[160];
 	struct rf rf;
 	int r;
 
-	(void)snprintf(body, sizeof(body),
-		       "{\"Boot\": {\"BootSourceOverrideEnabled\": \"Once\","
-		       " \"BootSourceOverrideTarget\": \"%s\", \"BootSourceOverrideMode\": \"%s\"}}",
-		       device == BMC_BOOT_PXE ? "Pxe" : "Hdd", efi ? "UEFI" : "Legacy");
+	(void)snprintf(
+	        body, sizeof(body),
+	        "{\"Boot\": {\"BootSourceOverrideEnabled\": \"Once\","
+	        " \"BootSourceOverrideTarget\": \"%s\", \"BootSourceOverrideMode\": \"%s\"}}",
+	        device == BMC_BOOT_PXE ? "Pxe" : "Hdd", efi ? "UEFI" : "Legacy");
 	r = rf_open(&rf, t, err);
 	if (r == 0)
 		r = rf_request(&rf, "PATCH", rf.system_path, body, NULL, NULL, err);

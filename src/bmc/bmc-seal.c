@@ -34,13 +34,13 @@ static int read_key(int fd, const char *path, struct bmc_key *ret_key, char *err
 		return fail(err, size, -errno, path, "fstat()");
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		(void)snprintf(err, size,
-			       "BMC key file %s is readable by others (mode %03o): chmod 600 it",
-			       path, (unsigned)(st.st_mode & 0777));
+		               "BMC key file %s is readable by others (mode %03o): chmod 600 it",
+		               path, (unsigned)(st.st_mode & 0777));
 		return -EPERM;
 	}
 	if (st.st_size != BMC_SEAL_KEY_BYTES) {
 		(void)snprintf(err, size, "BMC key file %s has %lld bytes, expected %d", path,
-			       (long long)st.st_size, BMC_SEAL_KEY_BYTES);
+		               (long long)st.st_size, BMC_SEAL_KEY_BYTES);
 		return -EINVAL;
 	}
 	n = read(fd, ret_key->bytes, BMC_SEAL_KEY_BYTES);
@@ -109,7 +109,7 @@ static void associated_data(int64_t machine_id, char *ad, size_t size)
 }
 
 int bmc_seal(const struct bmc_key *key, int64_t machine_id, const char *secret, char *out,
-	     size_t out_size)
+             size_t out_size)
 {
 	size_t len = strlen(secret), prefix = strlen(BMC_SEAL_PREFIX);
 	unsigned char box[NONCE_BYTES + SECRET_MAX + TAG_BYTES];
@@ -123,8 +123,8 @@ int bmc_seal(const struct bmc_key *key, int64_t machine_id, const char *secret, 
 	associated_data(machine_id, ad, sizeof(ad));
 	randombytes_buf(box, NONCE_BYTES);
 	(void)crypto_aead_xchacha20poly1305_ietf_encrypt(
-		box + NONCE_BYTES, &clen, (const unsigned char *)secret, len,
-		(const unsigned char *)ad, strlen(ad), NULL, box, key->bytes);
+	        box + NONCE_BYTES, &clen, (const unsigned char *)secret, len,
+	        (const unsigned char *)ad, strlen(ad), NULL, box, key->bytes);
 	memcpy(out, BMC_SEAL_PREFIX, prefix);
 	(void)sodium_bin2hex(out + prefix, out_size - prefix, box, NONCE_BYTES + (size_t)clen);
 	sodium_memzero(box, sizeof(box));
@@ -132,7 +132,7 @@ int bmc_seal(const struct bmc_key *key, int64_t machine_id, const char *secret, 
 }
 
 int bmc_unseal(const struct bmc_key *key, int64_t machine_id, const char *sealed, char *out,
-	       size_t out_size)
+               size_t out_size)
 {
 	size_t prefix = strlen(BMC_SEAL_PREFIX), bin_len;
 	unsigned char box[NONCE_BYTES + SECRET_MAX + TAG_BYTES];
@@ -143,15 +143,15 @@ int bmc_unseal(const struct bmc_key *key, int64_t machine_id, const char *sealed
 	if (strncmp(sealed, BMC_SEAL_PREFIX, prefix) != 0)
 		return -EBADMSG;
 	if (sodium_hex2bin(box, sizeof(box), sealed + prefix, strlen(sealed + prefix), NULL,
-			   &bin_len, NULL) != 0 ||
+	                   &bin_len, NULL) != 0 ||
 	    bin_len < NONCE_BYTES + TAG_BYTES || sealed[prefix + 2 * bin_len] != '\0')
 		return -EBADMSG;
 	if (bin_len - NONCE_BYTES - TAG_BYTES >= out_size)
 		return -ENOSPC;
 	associated_data(machine_id, ad, sizeof(ad));
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		    (unsigned char *)out, &mlen, NULL, box + NONCE_BYTES, bin_len - NONCE_BYTES,
-		    (const unsigned char *)ad, strlen(ad), box, key->bytes) != 0)
+	            (unsigned char *)out, &mlen, NULL, box + NONCE_BYTES, bin_len - NONCE_BYTES,
+	            (const unsigned char *)ad, strlen(ad), box, key->bytes) != 0)
 		r = -EBADMSG;
 	else
 		out[mlen] = '\0';

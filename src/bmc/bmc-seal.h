@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define BMC_SEAL_KEY_BYTES 32
-#define BMC_SEAL_PREFIX	   "v1:"
+#define BMC_SEAL_PREFIX    "v1:"
 /* Text of a sealed secret of n clear bytes, with its NUL. */
 #define BMC_SEALED_TEXT_MAX(n) (sizeof(BMC_SEAL_PREFIX) + 2 * (24 + 16 + (n)))
 
@@ -37,7 +37,7 @@ void bmc_key_clear(struct bmc_key *key);
  * "v1:<hex nonce and ciphertext>". -ENOSPC when out is too small.
  */
 int bmc_seal(const struct bmc_key *key, int64_t machine_id, const char *secret, char *out,
-	     size_t out_size);
+             size_t out_size);
 
 /*
  * Opens a sealed text into out (NUL-terminated). -EBADMSG when the text is
@@ -45,4 +45,4 @@ int bmc_seal(const struct bmc_key *key, int64_t machine_id, const char *secret, 
  * -ENOSPC when out is too small.
  */
 int bmc_unseal(const struct bmc_key *key, int64_t machine_id, const char *sealed, char *out,
-	       size_t out_size);
+               size_t out_size);

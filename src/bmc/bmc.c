@@ -114,50 +114,58 @@ static int check_ipmi_address(const char *address, struct bmc_error *err)
 	size_t host_len = colon ? (size_t)(colon - address) : strlen(address);
 
 	if (host_len == 0 || host_len > 253)
-		return bmc_fail(err, -EINVAL, "IPMI address \"%.64s\" needs a host name or IPv4 address",
-				address);
+		return bmc_fail(err, -EINVAL,
+		                "IPMI address \"%.64s\" needs a host name or IPv4 address",
+		                address);
 	for (size_t i = 0; i < host_len; i++) {
 		char c = address[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '-'))
-			return bmc_fail(err, -EINVAL,
-					"IPMI address \"%.64s\" has a character not allowed in a host name",
-					address);
+			return bmc_fail(
+			        err, -EINVAL,
+			        "IPMI address \"%.64s\" has a character not allowed in a host name",
+			        address);
 	}
 	if (colon) {
 		char *end;
 		long port = strtol(colon + 1, &end, 10);
 
 		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
-			return bmc_fail(err, -EINVAL,
-					"IPMI address \"%.64s\" has an invalid port: expected 1 to 65535",
-					address);
+			return bmc_fail(
+			        err, -EINVAL,
+			        "IPMI address \"%.64s\" has an invalid port: expected 1 to 65535",
+			        address);
 	}
 	return 0;
 }
 
 int bmc_address_check(enum bmc_type type, const char *address, struct bmc_error *err)
 {
-	if (address[0] == '\0' || strlen(address) >= BMC_ADDRESS_MAX || has_control_or_space(address))
-		return bmc_fail(err, -EINVAL, "BMC address is empty, too long or contains white space");
+	if (address[0] == '\0' || strlen(address) >= BMC_ADDRESS_MAX ||
+	    has_control_or_space(address))
+		return bmc_fail(err, -EINVAL,
+		                "BMC address is empty, too long or contains white space");
 	switch (type) {
 	case BMC_TYPE_IPMI:
 		return check_ipmi_address(address, err);
 	case BMC_TYPE_REDFISH:
 		if (strncmp(address, "https://", 8) != 0 && strncmp(address, "http://", 7) != 0)
-			return bmc_fail(err, -EINVAL,
-					"Redfish address \"%.64s\" must start with https:// or http://",
-					address);
+			return bmc_fail(
+			        err, -EINVAL,
+			        "Redfish address \"%.64s\" must start with https:// or http://",
+			        address);
 		if (strchr(address, '@') != NULL)
-			return bmc_fail(err, -EINVAL,
-					"Redfish address must not carry credentials: use username and password");
+			return bmc_fail(
+			        err, -EINVAL,
+			        "Redfish address must not carry credentials: use username and password");
 		return 0;
 	case BMC_TYPE_QEMU:
 		if (address[0] != '/' || strstr(address, "/../") != NULL)
-			return bmc_fail(err, -EINVAL,
-					"QEMU address \"%.64s\" must be an absolute QMP socket path",
-					address);
+			return bmc_fail(
+			        err, -EINVAL,
+			        "QEMU address \"%.64s\" must be an absolute QMP socket path",
+			        address);
 		return 0;
 	}
 	return bmc_fail(err, -EINVAL, "unknown BMC type");
@@ -189,7 +197,7 @@ static unsigned attempts_of(const struct bmc_target *t)
 }
 
 static int check_target(const struct bmc_target *t, const struct bmc_driver **ret_driver,
-			struct bmc_error *err)
+                        struct bmc_error *err)
 {
 	const struct bmc_driver *d = driver_of(t->type);
 	int r;
@@ -253,7 +261,7 @@ int bmc_power_action(const struct bmc_target *t, enum bmc_action action, struct 
 }
 
 int bmc_set_boot_device(const struct bmc_target *t, enum bmc_boot_device device, bool efi,
-			struct bmc_error *err)
+                        struct bmc_error *err)
 {
 	const struct bmc_driver *d;
 	int r;

@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BMC_ADDRESS_MAX	 256
-#define BMC_USER_MAX	 64
+#define BMC_ADDRESS_MAX  256
+#define BMC_USER_MAX     64
 #define BMC_PASSWORD_MAX 128
-#define BMC_MESSAGE_MAX	 256
+#define BMC_MESSAGE_MAX  256
 
 enum bmc_type {
 	BMC_TYPE_IPMI,
@@ -35,7 +35,7 @@ enum bmc_power {
 
 enum bmc_action {
 	BMC_ACTION_ON,
-	BMC_ACTION_OFF,	     /* hard: cut the power */
+	BMC_ACTION_OFF,      /* hard: cut the power */
 	BMC_ACTION_SOFT_OFF, /* ask the operating system to shut down (ACPI) */
 	BMC_ACTION_CYCLE,    /* off then on; powers on a machine that is off */
 };
@@ -48,15 +48,16 @@ enum bmc_boot_device {
 /* Where a BMC is and how to log in; password is clear text the caller wipes after use. */
 struct bmc_target {
 	enum bmc_type type;
-	char address[BMC_ADDRESS_MAX]; /* ipmi: host[:port]; redfish: https://host[:port]; qemu: socket path */
+	char address[BMC_ADDRESS_MAX]; /* ipmi: host[:port]; redfish: https://host[:port]; qemu:
+	                                  socket path */
 	char username[BMC_USER_MAX];
 	char password[BMC_PASSWORD_MAX];
-	unsigned timeout_ms;   /* one attempt, at least 100 */
-	unsigned retries;      /* extra attempts after a timeout or refused connection */
-	uint8_t cipher_suite;  /* IPMI cipher suite id (3: HMAC-SHA1, AES-128) */
-	bool tls_verify;       /* Redfish: check the server certificate */
-	bool redfish_session;  /* Redfish: log in through SessionService, else basic auth */
-	const char *qmp_dir;   /* QEMU: sockets must lie directly in this directory */
+	unsigned timeout_ms;  /* one attempt, at least 100 */
+	unsigned retries;     /* extra attempts after a timeout or refused connection */
+	uint8_t cipher_suite; /* IPMI cipher suite id (3: HMAC-SHA1, AES-128) */
+	bool tls_verify;      /* Redfish: check the server certificate */
+	bool redfish_session; /* Redfish: log in through SessionService, else basic auth */
+	const char *qmp_dir;  /* QEMU: sockets must lie directly in this directory */
 };
 
 /* Why a call failed: the negative errno and a message naming the BMC's answer. */
@@ -100,11 +101,11 @@ int bmc_power_action(const struct bmc_target *t, enum bmc_action action, struct 
  * errors as bmc_power_status().
  */
 int bmc_set_boot_device(const struct bmc_target *t, enum bmc_boot_device device, bool efi,
-			struct bmc_error *err);
+                        struct bmc_error *err);
 
 /* Fills err and returns code (negative errno). */
 int bmc_fail(struct bmc_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* A cap on concurrent BMC sessions shared by all callers. */
 struct bmc_sessions;

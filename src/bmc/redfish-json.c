@@ -78,8 +78,8 @@ int redfish_parse_first_member(const char *body, size_t len, char *path)
 		return -EBADMSG;
 	members = json_object_get(root, "Members");
 	r = json_is_array(members) && json_array_size(members) > 0
-		    ? copy_path(json_object_get(json_array_get(members, 0), "@odata.id"), path)
-		    : -EBADMSG;
+	            ? copy_path(json_object_get(json_array_get(members, 0), "@odata.id"), path)
+	            : -EBADMSG;
 	json_decref(root);
 	return r;
 }
@@ -122,8 +122,8 @@ int redfish_parse_system(const char *body, size_t len, struct redfish_system *re
 			json_decref(root);
 			return -EBADMSG;
 		}
-		sys.reset_types =
-			parse_reset_types(json_object_get(reset, "ResetType@Redfish.AllowableValues"));
+		sys.reset_types = parse_reset_types(
+		        json_object_get(reset, "ResetType@Redfish.AllowableValues"));
 	}
 	json_decref(root);
 	*ret_system = sys;

@@ -14,8 +14,8 @@
 
 #include "bmc/bmc.h"
 
-#define REDFISH_PATH_MAX  256
-#define REDFISH_BODY_MAX  (1u << 20) /* answers above this are rejected */
+#define REDFISH_PATH_MAX 256
+#define REDFISH_BODY_MAX (1u << 20) /* answers above this are rejected */
 
 /* Reset types of ComputerSystem.Reset that rackd uses, as bits. */
 enum redfish_reset {
@@ -27,9 +27,9 @@ enum redfish_reset {
 };
 
 struct redfish_system {
-	enum bmc_power power;		  /* PowerState On / Off; unknown for transitions */
+	enum bmc_power power;                /* PowerState On / Off; unknown for transitions */
 	char reset_target[REDFISH_PATH_MAX]; /* "" when the answer names none */
-	unsigned reset_types;		  /* allowed; 0 when the answer lists none */
+	unsigned reset_types;                /* allowed; 0 when the answer lists none */
 };
 
 /*

@@ -17,34 +17,34 @@
 #include "cli/cli.h"
 
 #define PASSWORD_FILE_MAX 1024
-#define USER_DATA_MAX	  65536
-#define WAIT_DEFAULT	  3600 /* seconds --wait follows a machine */
+#define USER_DATA_MAX     65536
+#define WAIT_DEFAULT      3600 /* seconds --wait follows a machine */
 
 static void machine_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: rackctl machine VERB HOST [OPTIONS]\n"
-		"HOST is a machine id, host name or MAC address.\n"
-		"\n"
-		"  set-bmc HOST --type ipmi|redfish|qemu --address ADDR [--user NAME]\n"
-		"               [--password-file FILE]\n"
-		"      ADDR: host[:port] (ipmi), https://host[:port] (redfish), QMP socket path (qemu).\n"
-		"      The password is read from FILE (first line), sealed by rackd and never shown.\n"
-		"  bmc HOST                        show the BMC (without its password)\n"
-		"  power HOST on|off|soft-off|cycle|status [--boot pxe|disk]\n"
-		"  status HOST                     lifecycle state, stage, deadline and progress\n"
-		"  commission HOST [--wait]\n"
-		"  deploy HOST --image NAME|URL --sha256 HEX [--disk DEV] [--hostname NAME]\n"
-		"               [--ssh-key-file FILE] [--user-data FILE] [--wait]\n"
-		"  release HOST [--erase none|quick|full] [--wait]\n"
-		"  mark-broken HOST --reason TEXT\n"
-		"  mark-fixed HOST [--reason TEXT]\n"
-		"  retire HOST [--reason TEXT]\n"
-		"\n"
-		"--wait follows the machine until it leaves commissioning, deploying or\n"
-		"releasing (at most --timeout SECONDS, default %d) and exits 1 when it ends\n"
-		"anywhere but ready or deployed.\n",
-		WAIT_DEFAULT);
+	        "Usage: rackctl machine VERB HOST [OPTIONS]\n"
+	        "HOST is a machine id, host name or MAC address.\n"
+	        "\n"
+	        "  set-bmc HOST --type ipmi|redfish|qemu --address ADDR [--user NAME]\n"
+	        "               [--password-file FILE]\n"
+	        "      ADDR: host[:port] (ipmi), https://host[:port] (redfish), QMP socket path (qemu).\n"
+	        "      The password is read from FILE (first line), sealed by rackd and never shown.\n"
+	        "  bmc HOST                        show the BMC (without its password)\n"
+	        "  power HOST on|off|soft-off|cycle|status [--boot pxe|disk]\n"
+	        "  status HOST                     lifecycle state, stage, deadline and progress\n"
+	        "  commission HOST [--wait]\n"
+	        "  deploy HOST --image NAME|URL --sha256 HEX [--disk DEV] [--hostname NAME]\n"
+	        "               [--ssh-key-file FILE] [--user-data FILE] [--wait]\n"
+	        "  release HOST [--erase none|quick|full] [--wait]\n"
+	        "  mark-broken HOST --reason TEXT\n"
+	        "  mark-fixed HOST [--reason TEXT]\n"
+	        "  retire HOST [--reason TEXT]\n"
+	        "\n"
+	        "--wait follows the machine until it leaves commissioning, deploying or\n"
+	        "releasing (at most --timeout SECONDS, default %d) and exits 1 when it ends\n"
+	        "anywhere but ready or deployed.\n",
+	        WAIT_DEFAULT);
 }
 
 /* Reads a small file into a string (caller frees); strip cuts it at the first newline. */
@@ -99,7 +99,7 @@ static int resolve_host(const struct options *o, const char *host, long long *re
 		return EXIT_USAGE;
 	}
 	(void)snprintf(path, sizeof(path), "/api/v1/machines?%s=%s",
-		       strchr(host, ':') ? "mac" : "hostname", escaped);
+	               strchr(host, ':') ? "mac" : "hostname", escaped);
 	if (api_call(o, "GET", path, NULL, &status, &resp) < 0)
 		return EXIT_FAILED;
 	if (status != 200) {
@@ -107,20 +107,22 @@ static int resolve_host(const struct options *o, const char *host, long long *re
 	} else {
 		items = json_object_get(resp, "items");
 		if (json_array_size(items) == 1) {
-			*ret_id = json_integer_value(json_object_get(json_array_get(items, 0), "id"));
+			*ret_id =
+			        json_integer_value(json_object_get(json_array_get(items, 0), "id"));
 			r = 0;
 		} else {
 			fprintf(stderr, "rackctl: no machine with %s \"%s\"\n",
-				strchr(host, ':') ? "MAC" : "host name", host);
+			        strchr(host, ':') ? "MAC" : "host name", host);
 		}
 	}
 	json_decref(resp);
 	return r;
 }
 
-/* Sends one request to /api/v1/machines/ID/ACTION and prints errors; *ret_resp gets the response body. */
+/* Sends one request to /api/v1/machines/ID/ACTION and prints errors; *ret_resp gets the response
+ * body. */
 static int call(const struct options *o, long long id, const char *method, const char *action,
-		json_t *body, long expected, json_t **ret_resp)
+                json_t *body, long expected, json_t **ret_resp)
 {
 	char path[128];
 	json_t *resp = NULL;
@@ -156,7 +158,7 @@ static void print_lifecycle(const struct options *o, json_t *lc)
 	}
 	cli_format_time(json_integer_value(json_object_get(lc, "since")), since, sizeof(since));
 	cli_format_time(json_integer_value(json_object_get(lc, "deadline")), deadline,
-			sizeof(deadline));
+	                sizeof(deadline));
 	printf("machine %lld: %s", (long long)json_integer_value(json_object_get(lc, "machine_id")),
 	       str_or(lc, "state", "?"));
 	if (str_or(lc, "stage", "")[0])
@@ -180,7 +182,7 @@ static void draw_bar(const char *state, long long pct, const char *message, bool
 	bar[30] = '\0';
 	if (tty)
 		fprintf(stderr, "\r\033[2K%-13s [%s] %3lld%% %.40s", state, bar, pct < 0 ? 0 : pct,
-			message);
+		        message);
 	else
 		fprintf(stderr, "%s %lld%% %s\n", state, pct < 0 ? 0 : pct, message);
 	fflush(stderr);
@@ -214,12 +216,12 @@ static int wait_machine(const struct options *o, long long id, long timeout_s)
 		p = json_object_get(lc, "progress");
 		pct = json_is_integer(p) ? json_integer_value(p) : -1;
 		(void)snprintf(now, sizeof(now), "%s %lld %s", str_or(lc, "state", "?"), pct,
-			       str_or(lc, "progress_message", ""));
+		               str_or(lc, "progress_message", ""));
 		if (!is_transient(str_or(lc, "state", "")) || time(NULL) >= end)
 			break;
 		if (tty || strcmp(now, last) != 0)
 			draw_bar(str_or(lc, "state", "?"), pct, str_or(lc, "progress_message", ""),
-				 tty);
+			         tty);
 		(void)snprintf(last, sizeof(last), "%s", now);
 		(void)sleep(1);
 	}
@@ -227,12 +229,12 @@ static int wait_machine(const struct options *o, long long id, long timeout_s)
 		fprintf(stderr, "\r\033[2K");
 	print_lifecycle(o, lc);
 	r = strcmp(str_or(lc, "state", ""), "ready") == 0 ||
-			    strcmp(str_or(lc, "state", ""), "deployed") == 0
-		    ? 0
-		    : EXIT_FAILED;
+	                    strcmp(str_or(lc, "state", ""), "deployed") == 0
+	            ? 0
+	            : EXIT_FAILED;
 	if (is_transient(str_or(lc, "state", "")))
 		fprintf(stderr, "rackctl: machine %lld still %s after %ld s\n", id,
-			str_or(lc, "state", "?"), timeout_s);
+		        str_or(lc, "state", "?"), timeout_s);
 	json_decref(lc);
 	return r;
 }
@@ -266,9 +268,9 @@ static int parse_machine_opts(int argc, char **argv, struct machine_opts *mo)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **slots[] = {
-		['t'] = &mo->type,	    ['a'] = &mo->address, ['u'] = &mo->user,
-		['p'] = &mo->password_file, ['b'] = &mo->boot,	  ['i'] = &mo->image,
-		['s'] = &mo->sha256,	    ['d'] = &mo->disk,	  ['n'] = &mo->hostname,
+		['t'] = &mo->type,          ['a'] = &mo->address,   ['u'] = &mo->user,
+		['p'] = &mo->password_file, ['b'] = &mo->boot,      ['i'] = &mo->image,
+		['s'] = &mo->sha256,        ['d'] = &mo->disk,      ['n'] = &mo->hostname,
 		['k'] = &mo->ssh_key_file,  ['U'] = &mo->user_data, ['e'] = &mo->erase,
 		['r'] = &mo->reason,
 	};
@@ -284,8 +286,9 @@ static int parse_machine_opts(int argc, char **argv, struct machine_opts *mo)
 
 			mo->timeout = strtol(optarg, &end, 10);
 			if (*end || mo->timeout < 1 || mo->timeout > 604800) {
-				fprintf(stderr, "rackctl: invalid --timeout \"%s\": expected seconds from 1 to 604800\n",
-					optarg);
+				fprintf(stderr,
+				        "rackctl: invalid --timeout \"%s\": expected seconds from 1 to 604800\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 		} else if (c > 0 && (size_t)c < sizeof(slots) / sizeof(slots[0]) && slots[c]) {
@@ -314,7 +317,7 @@ static int cmd_set_bmc(const struct options *o, long long id, const struct machi
 			return EXIT_USAGE;
 	}
 	body = json_pack("{s:s, s:s, s:s}", "type", mo->type, "address", mo->address, "username",
-			 mo->user ? mo->user : "");
+	                 mo->user ? mo->user : "");
 	if (password) {
 		json_object_set_new(body, "password", json_string(password));
 		explicit_bzero(password, strlen(password));
@@ -334,7 +337,7 @@ static int cmd_set_bmc(const struct options *o, long long id, const struct machi
 }
 
 static int cmd_power(const struct options *o, long long id, const char *what,
-		     const struct machine_opts *mo)
+                     const struct machine_opts *mo)
 {
 	json_t *resp = NULL, *body;
 	int r;
@@ -394,7 +397,7 @@ static json_t *deploy_body(const struct machine_opts *mo)
 }
 
 static int cmd_lifecycle(const struct options *o, long long id, const char *verb,
-			 const struct machine_opts *mo)
+                         const struct machine_opts *mo)
 {
 	json_t *body, *resp = NULL;
 	int r;
@@ -424,8 +427,9 @@ static int cmd_lifecycle(const struct options *o, long long id, const char *verb
 
 int cli_machine_command(const struct options *o, int argc, char **argv)
 {
-	static const char *const lifecycle_verbs[] = { "commission", "deploy", "release",
-						       "mark-broken", "mark-fixed", "retire", NULL };
+	static const char *const lifecycle_verbs[] = { "commission",  "deploy",     "release",
+		                                       "mark-broken", "mark-fixed", "retire",
+		                                       NULL };
 	struct machine_opts mo = { 0 };
 	const char *verb, *power_action = NULL;
 	json_t *resp = NULL;
@@ -434,7 +438,7 @@ int cli_machine_command(const struct options *o, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[0], "--help") == 0) {
 		machine_usage(argc < 2 && (argc == 0 || strcmp(argv[0], "--help") != 0) ? stderr
-											 : stdout);
+		                                                                        : stdout);
 		return argc < 2 && (argc == 0 || strcmp(argv[0], "--help") != 0) ? EXIT_USAGE : 0;
 	}
 	verb = argv[0];
@@ -469,7 +473,7 @@ int cli_machine_command(const struct options *o, int argc, char **argv)
 		return cmd_power(o, id, power_action, &mo);
 	if (strcmp(verb, "bmc") == 0 || strcmp(verb, "status") == 0) {
 		r = call(o, id, "GET", strcmp(verb, "bmc") == 0 ? "bmc" : "lifecycle", NULL, 200,
-			 &resp);
+		         &resp);
 		if (r == 0 && (o->json || strcmp(verb, "bmc") == 0)) {
 			json_dumpf(resp, stdout, JSON_INDENT(2));
 			printf("\n");

@@ -26,7 +26,7 @@ static int hex_value(char c)
  * consistently and the string to end after the last digit.
  */
 static int parse_mac_groups(const char *s, char sep, size_t group_len,
-			    uint8_t ret_mac[ADDR_MAC_LEN])
+                            uint8_t ret_mac[ADDR_MAC_LEN])
 {
 	uint8_t mac[ADDR_MAC_LEN];
 	size_t digits = 0;
@@ -73,7 +73,7 @@ int addr_parse_mac(const char *s, uint8_t ret_mac[ADDR_MAC_LEN])
 void addr_format_mac(const uint8_t mac[ADDR_MAC_LEN], char buf[ADDR_MAC_STRLEN])
 {
 	(void)snprintf(buf, ADDR_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		       mac[2], mac[3], mac[4], mac[5]);
+	               mac[2], mac[3], mac[4], mac[5]);
 }
 
 int addr_parse_ipv4(const char *s, uint32_t *ret_addr)
@@ -110,7 +110,7 @@ int addr_parse_ipv4(const char *s, uint32_t *ret_addr)
 void addr_format_ipv4(uint32_t addr, char buf[ADDR_IPV4_STRLEN])
 {
 	(void)snprintf(buf, ADDR_IPV4_STRLEN, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
-		       (addr >> 8) & 0xff, addr & 0xff);
+	               (addr >> 8) & 0xff, addr & 0xff);
 }
 
 uint32_t addr_prefix_mask(uint8_t prefix_len)

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADDR_MAC_LEN	 6
-#define ADDR_MAC_STRLEN	 18 /* "52:54:00:ab:cd:ef" plus NUL */
+#define ADDR_MAC_LEN     6
+#define ADDR_MAC_STRLEN  18 /* "52:54:00:ab:cd:ef" plus NUL */
 #define ADDR_IPV4_STRLEN 16
 
 /*

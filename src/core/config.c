@@ -16,8 +16,8 @@
 
 struct parse_state {
 	struct config *cfg;
-	const char *name;    /* file name for messages */
-	unsigned line;	     /* line of the text inih last read */
+	const char *name; /* file name for messages */
+	unsigned line;    /* line of the text inih last read */
 	unsigned section_line;
 	char *err;
 	size_t err_size;
@@ -31,7 +31,7 @@ struct parse_state {
 };
 
 static bool fail(struct parse_state *ps, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static bool fail(struct parse_state *ps, unsigned line, const char *fmt, ...)
 {
@@ -106,22 +106,24 @@ void config_init(struct config *cfg)
 }
 
 static bool set_string(struct parse_state *ps, char *dst, size_t size, const char *section,
-		       const char *key, const char *value)
+                       const char *key, const char *value)
 {
 	size_t len = strlen(value);
 
 	if (len == 0)
-		return fail(ps, ps->line, "empty value for [%s] %s: give a value or remove the line",
-			    section, key);
+		return fail(ps, ps->line,
+		            "empty value for [%s] %s: give a value or remove the line", section,
+		            key);
 	if (len >= size)
-		return fail(ps, ps->line, "value for [%s] %s is %zu bytes long: at most %zu allowed",
-			    section, key, len, size - 1);
+		return fail(ps, ps->line,
+		            "value for [%s] %s is %zu bytes long: at most %zu allowed", section,
+		            key, len, size - 1);
 	memcpy(dst, value, len + 1);
 	return true;
 }
 
 static bool set_bool(struct parse_state *ps, bool *dst, const char *section, const char *key,
-		     const char *value)
+                     const char *value)
 {
 	if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0) {
 		*dst = true;
@@ -131,37 +133,39 @@ static bool set_bool(struct parse_state *ps, bool *dst, const char *section, con
 		*dst = false;
 		return true;
 	}
-	return fail(ps, ps->line, "invalid value \"%s\" for [%s] %s: expected true or false",
-		    value, section, key);
+	return fail(ps, ps->line, "invalid value \"%s\" for [%s] %s: expected true or false", value,
+	            section, key);
 }
 
 static bool set_u32(struct parse_state *ps, uint32_t *dst, uint32_t min, uint32_t max,
-		    const char *section, const char *key, const char *value)
+                    const char *section, const char *key, const char *value)
 {
 	if (addr_parse_u32(value, min, max, dst) < 0)
 		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] %s: expected an integer from %u to %u",
-			    value, section, key, min, max);
+		            "invalid value \"%s\" for [%s] %s: expected an integer from %u to %u",
+		            value, section, key, min, max);
 	return true;
 }
 
 static bool set_ipv4(struct parse_state *ps, uint32_t *dst, const char *section, const char *key,
-		     const char *value)
+                     const char *value)
 {
 	if (addr_parse_ipv4(value, dst) < 0)
-		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] %s: expected an IPv4 address such as 192.0.2.1",
-			    value, section, key);
+		return fail(
+		        ps, ps->line,
+		        "invalid value \"%s\" for [%s] %s: expected an IPv4 address such as 192.0.2.1",
+		        value, section, key);
 	return true;
 }
 
-static bool set_listen(struct parse_state *ps, uint32_t *addr, uint16_t *port,
-		       const char *section, const char *key, const char *value)
+static bool set_listen(struct parse_state *ps, uint32_t *addr, uint16_t *port, const char *section,
+                       const char *key, const char *value)
 {
 	if (addr_parse_ipv4_port(value, addr, port) < 0)
-		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] %s: expected IPv4 address and port such as 0.0.0.0:69",
-			    value, section, key);
+		return fail(
+		        ps, ps->line,
+		        "invalid value \"%s\" for [%s] %s: expected IPv4 address and port such as 0.0.0.0:69",
+		        value, section, key);
 	return true;
 }
 
@@ -179,7 +183,7 @@ static bool valid_ifname(const char *s)
 
 /* Splits a space-separated list of interface names into list. */
 static bool set_interfaces(struct parse_state *ps, char (*list)[16], size_t *n, const char *section,
-			   const char *key, const char *value)
+                           const char *key, const char *value)
 {
 	char buf[512];
 	char *save = NULL;
@@ -190,49 +194,52 @@ static bool set_interfaces(struct parse_state *ps, char (*list)[16], size_t *n, 
 	*n = 0;
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (!valid_ifname(tok))
-			return fail(ps, ps->line,
-				    "invalid interface name \"%s\" in [%s] %s: expected 1 to 15 characters without '/', ':' or spaces",
-				    tok, section, key);
+			return fail(
+			        ps, ps->line,
+			        "invalid interface name \"%s\" in [%s] %s: expected 1 to 15 characters without '/', ':' or spaces",
+			        tok, section, key);
 		if (*n == CONFIG_INTERFACES_MAX)
 			return fail(ps, ps->line, "too many interfaces in [%s] %s: at most %d",
-				    section, key, CONFIG_INTERFACES_MAX);
+			            section, key, CONFIG_INTERFACES_MAX);
 		memcpy(list[*n], tok, strlen(tok) + 1);
 		(*n)++;
 	}
 	if (*n == 0)
 		return fail(ps, ps->line, "empty value for [%s] %s: name at least one interface",
-			    section, key);
+		            section, key);
 	return true;
 }
 
 /* A path under boot_dir: relative, no "..", no empty components. */
 static bool set_relative_path(struct parse_state *ps, char *dst, size_t size, const char *section,
-			      const char *key, const char *value)
+                              const char *key, const char *value)
 {
 	const char *p = value;
 
 	if (value[0] == '/')
-		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] %s: expected a path relative to boot_dir",
-			    value, section, key);
+		return fail(
+		        ps, ps->line,
+		        "invalid value \"%s\" for [%s] %s: expected a path relative to boot_dir",
+		        value, section, key);
 	while (*p) {
 		const char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (len == 0 || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [%s] %s: empty or \"..\" path components are not allowed",
-				    value, section, key);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [%s] %s: empty or \"..\" path components are not allowed",
+			        value, section, key);
 		p += len + (slash ? 1 : 0);
 	}
 	return set_string(ps, dst, size, section, key, value);
 }
 
 static bool unknown_key(struct parse_state *ps, const char *section, const char *key,
-			const char *allowed)
+                        const char *allowed)
 {
 	return fail(ps, ps->line, "unknown key \"%s\" in [%s]: allowed keys are %s", key, section,
-		    allowed);
+	            allowed);
 }
 
 static bool parse_server(struct parse_state *ps, const char *key, const char *value)
@@ -245,9 +252,10 @@ static bool parse_server(struct parse_state *ps, const char *key, const char *va
 		return set_string(ps, cfg->boot_dir, sizeof(cfg->boot_dir), "server", key, value);
 	if (strcmp(key, "log_level") == 0) {
 		if (log_level_from_string(value, &cfg->log_level) < 0)
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [server] log_level: expected error, warning, notice, info or debug",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [server] log_level: expected error, warning, notice, info or debug",
+			        value);
 		return true;
 	}
 	if (strcmp(key, "log_format") == 0) {
@@ -256,9 +264,10 @@ static bool parse_server(struct parse_state *ps, const char *key, const char *va
 		else if (strcmp(value, "json") == 0)
 			cfg->log_format = LOG_FORMAT_JSON;
 		else
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [server] log_format: expected text or json",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [server] log_format: expected text or json",
+			        value);
 		return true;
 	}
 	if (strcmp(key, "user") == 0)
@@ -266,7 +275,7 @@ static bool parse_server(struct parse_state *ps, const char *key, const char *va
 	if (strcmp(key, "seccomp") == 0)
 		return set_bool(ps, &cfg->seccomp, "server", key, value);
 	return unknown_key(ps, "server", key,
-			   "data_dir, boot_dir, log_level, log_format, user, seccomp");
+	                   "data_dir, boot_dir, log_level, log_format, user, seccomp");
 }
 
 static bool parse_dhcp(struct parse_state *ps, const char *key, const char *value)
@@ -277,7 +286,7 @@ static bool parse_dhcp(struct parse_state *ps, const char *key, const char *valu
 		return set_bool(ps, &cfg->dhcp_enabled, "dhcp", key, value);
 	if (strcmp(key, "interfaces") == 0)
 		return set_interfaces(ps, cfg->dhcp_interfaces, &cfg->n_dhcp_interfaces, "dhcp",
-				      key, value);
+		                      key, value);
 	if (strcmp(key, "server_address") == 0)
 		return set_ipv4(ps, &cfg->dhcp_server_address, "dhcp", key, value);
 	if (strcmp(key, "port") == 0)
@@ -289,13 +298,14 @@ static bool parse_dhcp(struct parse_state *ps, const char *key, const char *valu
 	if (strcmp(key, "max_leases_per_mac") == 0)
 		return set_u32(ps, &cfg->dhcp_max_leases_per_mac, 0, 65535, "dhcp", key, value);
 	if (strcmp(key, "discover_rate_per_mac") == 0)
-		return set_u32(ps, &cfg->dhcp_discover_rate_per_mac, 0, 1000000, "dhcp", key, value);
+		return set_u32(ps, &cfg->dhcp_discover_rate_per_mac, 0, 1000000, "dhcp", key,
+		               value);
 	if (strcmp(key, "discover_rate_per_relay") == 0)
 		return set_u32(ps, &cfg->dhcp_discover_rate_per_relay, 0, 1000000, "dhcp", key,
-			       value);
+		               value);
 	return unknown_key(ps, "dhcp", key,
-			   "enabled, interfaces, server_address, port, offer_hold, decline_hold,"
-			   " max_leases_per_mac, discover_rate_per_mac, discover_rate_per_relay");
+	                   "enabled, interfaces, server_address, port, offer_hold, decline_hold,"
+	                   " max_leases_per_mac, discover_rate_per_mac, discover_rate_per_relay");
 }
 
 static bool parse_tftp(struct parse_state *ps, const char *key, const char *value)
@@ -310,9 +320,9 @@ static bool parse_tftp(struct parse_state *ps, const char *key, const char *valu
 		return set_u32(ps, &cfg->tftp_max_transfers, 1, 4096, "tftp", key, value);
 	if (strcmp(key, "max_transfers_per_client") == 0)
 		return set_u32(ps, &cfg->tftp_max_transfers_per_client, 1, 4096, "tftp", key,
-			       value);
+		               value);
 	return unknown_key(ps, "tftp", key,
-			   "enabled, listen, max_transfers, max_transfers_per_client");
+	                   "enabled, listen, max_transfers, max_transfers_per_client");
 }
 
 static bool parse_http(struct parse_state *ps, const char *key, const char *value)
@@ -323,11 +333,12 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 		return set_listen(ps, &cfg->http_address, &cfg->http_port, "http", key, value);
 	if (strcmp(key, "public_url") == 0) {
 		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [http] public_url: expected a URL starting with http:// or https://",
-				    value);
-		if (!set_string(ps, cfg->http_public_url, sizeof(cfg->http_public_url), "http",
-				key, value))
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [http] public_url: expected a URL starting with http:// or https://",
+			        value);
+		if (!set_string(ps, cfg->http_public_url, sizeof(cfg->http_public_url), "http", key,
+		                value))
 			return false;
 		/* Paths are appended to it, so a trailing slash would double up. */
 		size_t len = strlen(cfg->http_public_url);
@@ -339,29 +350,31 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 		return set_u32(ps, &cfg->http_max_connections, 1, 65535, "http", key, value);
 	if (strcmp(key, "max_connections_per_client") == 0)
 		return set_u32(ps, &cfg->http_max_connections_per_client, 1, 65535, "http", key,
-			       value);
+		               value);
 	if (strcmp(key, "tls_listen") == 0)
 		return set_listen(ps, &cfg->http_tls_address, &cfg->http_tls_port, "http", key,
-				  value);
+		                  value);
 	if (strcmp(key, "tls_cert") == 0)
 		return set_string(ps, cfg->http_tls_cert, sizeof(cfg->http_tls_cert), "http", key,
-				  value);
+		                  value);
 	if (strcmp(key, "tls_key") == 0)
 		return set_string(ps, cfg->http_tls_key, sizeof(cfg->http_tls_key), "http", key,
-				  value);
+		                  value);
 	if (strcmp(key, "plain") == 0) {
 		if (strcmp(value, "all") == 0)
 			cfg->http_plain_all = true;
 		else if (strcmp(value, "netboot") == 0)
 			cfg->http_plain_all = false;
 		else
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [http] plain: expected netboot or all",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [http] plain: expected netboot or all",
+			        value);
 		return true;
 	}
-	return unknown_key(ps, "http", key,
-			   "listen, public_url, max_connections, max_connections_per_client, tls_listen, tls_cert, tls_key, plain");
+	return unknown_key(
+	        ps, "http", key,
+	        "listen, public_url, max_connections, max_connections_per_client, tls_listen, tls_cert, tls_key, plain");
 }
 
 static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
@@ -372,7 +385,7 @@ static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
 		return set_bool(ps, &cfg->ra_enabled, "ra", key, value);
 	if (strcmp(key, "interfaces") == 0)
 		return set_interfaces(ps, cfg->ra_interfaces, &cfg->n_ra_interfaces, "ra", key,
-				      value);
+		                      value);
 	/* RFC 4861 §6.2.1 bounds MaxRtrAdvInterval to 4..1800 seconds. */
 	if (strcmp(key, "interval") == 0)
 		return set_u32(ps, &cfg->ra_interval, 4, 1800, "ra", key, value);
@@ -385,13 +398,13 @@ static bool parse_boot(struct parse_state *ps, const char *key, const char *valu
 
 	if (strcmp(key, "kernel") == 0)
 		return set_relative_path(ps, cfg->boot_kernel, sizeof(cfg->boot_kernel), "boot",
-					 key, value);
+		                         key, value);
 	if (strcmp(key, "initrd") == 0)
 		return set_relative_path(ps, cfg->boot_initrd, sizeof(cfg->boot_initrd), "boot",
-					 key, value);
+		                         key, value);
 	if (strcmp(key, "cmdline") == 0)
 		return set_string(ps, cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "boot", key,
-				  value);
+		                  value);
 	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline");
 }
 
@@ -421,7 +434,7 @@ static bool valid_domain(const char *s)
 
 /* Splits a list of domain names into list; each must pass valid_domain(). */
 static bool set_domains(struct parse_state *ps, char (*list)[STORE_DOMAIN_MAX], size_t *n,
-			const char *key, const char *value)
+                        const char *key, const char *value)
 {
 	char buf[1024], *save = NULL;
 
@@ -431,12 +444,13 @@ static bool set_domains(struct parse_state *ps, char (*list)[STORE_DOMAIN_MAX], 
 	*n = 0;
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (!valid_domain(tok))
-			return fail(ps, ps->line,
-				    "invalid domain name \"%s\" in [dns] %s: expected labels of letters, digits and '-' separated by dots",
-				    tok, key);
+			return fail(
+			        ps, ps->line,
+			        "invalid domain name \"%s\" in [dns] %s: expected labels of letters, digits and '-' separated by dots",
+			        tok, key);
 		if (*n == CONFIG_DNS_NAMES_MAX)
 			return fail(ps, ps->line, "too many names in [dns] %s: at most %d", key,
-				    CONFIG_DNS_NAMES_MAX);
+			            CONFIG_DNS_NAMES_MAX);
 		memcpy(list[*n], tok, strlen(tok) + 1);
 		(*n)++;
 	}
@@ -460,14 +474,15 @@ static bool set_dns_notify(struct parse_state *ps, const char *value)
 
 		if (i == CONFIG_DNS_PEERS_MAX)
 			return fail(ps, ps->line, "too many addresses in [dns] notify: at most %d",
-				    CONFIG_DNS_PEERS_MAX);
+			            CONFIG_DNS_PEERS_MAX);
 		cfg->dns_notify_port[i] = 53;
 		if (addr_parse_ipv4(tok, &cfg->dns_notify_address[i]) < 0 &&
 		    addr_parse_ipv4_port(tok, &cfg->dns_notify_address[i],
-					 &cfg->dns_notify_port[i]) < 0)
-			return fail(ps, ps->line,
-				    "invalid address \"%s\" in [dns] notify: expected IPv4 addresses with optional ports, such as 192.0.2.2 or 192.0.2.2:5353",
-				    tok);
+		                         &cfg->dns_notify_port[i]) < 0)
+			return fail(
+			        ps, ps->line,
+			        "invalid address \"%s\" in [dns] notify: expected IPv4 addresses with optional ports, such as 192.0.2.2 or 192.0.2.2:5353",
+			        tok);
 		cfg->n_dns_notify++;
 	}
 	return true;
@@ -488,15 +503,16 @@ static bool set_dns_transfer(struct parse_state *ps, const char *value)
 
 		if (i == CONFIG_DNS_PEERS_MAX)
 			return fail(ps, ps->line,
-				    "too many entries in [dns] allow_transfer: at most %d",
-				    CONFIG_DNS_PEERS_MAX);
+			            "too many entries in [dns] allow_transfer: at most %d",
+			            CONFIG_DNS_PEERS_MAX);
 		cfg->dns_transfer_prefix_len[i] = 32;
 		if (addr_parse_ipv4(tok, &cfg->dns_transfer_network[i]) < 0 &&
 		    addr_parse_prefix4(tok, &cfg->dns_transfer_network[i],
-				       &cfg->dns_transfer_prefix_len[i]) < 0)
-			return fail(ps, ps->line,
-				    "invalid entry \"%s\" in [dns] allow_transfer: expected IPv4 addresses or prefixes such as 192.0.2.2 or 192.0.2.0/24",
-				    tok);
+		                       &cfg->dns_transfer_prefix_len[i]) < 0)
+			return fail(
+			        ps, ps->line,
+			        "invalid entry \"%s\" in [dns] allow_transfer: expected IPv4 addresses or prefixes such as 192.0.2.2 or 192.0.2.0/24",
+			        tok);
 		cfg->n_dns_transfer++;
 	}
 	return true;
@@ -514,9 +530,10 @@ static bool parse_dns(struct parse_state *ps, const char *key, const char *value
 		return set_u32(ps, &cfg->dns_workers, 1, 64, "dns", key, value);
 	if (strcmp(key, "domain") == 0) {
 		if (!valid_domain(value))
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [dns] domain: expected a domain name such as lab.example",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [dns] domain: expected a domain name such as lab.example",
+			        value);
 		return set_string(ps, cfg->dns_domain, sizeof(cfg->dns_domain), "dns", key, value);
 	}
 	if (strcmp(key, "zones") == 0)
@@ -529,11 +546,12 @@ static bool parse_dns(struct parse_state *ps, const char *key, const char *value
 
 		(void)snprintf(copy, sizeof(copy), "%s", at ? at + 1 : value);
 		if (!valid_domain(copy) || (at && at == value))
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [dns] soa_contact: expected a mailbox such as hostmaster@lab.example",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [dns] soa_contact: expected a mailbox such as hostmaster@lab.example",
+			        value);
 		return set_string(ps, cfg->dns_soa_contact, sizeof(cfg->dns_soa_contact), "dns",
-				  key, value);
+		                  key, value);
 	}
 	/* TTLs stay below 2^31 (RFC 2181 §8). */
 	if (strcmp(key, "ttl") == 0)
@@ -546,8 +564,9 @@ static bool parse_dns(struct parse_state *ps, const char *key, const char *value
 		return set_dns_notify(ps, value);
 	if (strcmp(key, "allow_transfer") == 0)
 		return set_dns_transfer(ps, value);
-	return unknown_key(ps, "dns", key,
-			   "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, tcp_connections_per_client, notify, allow_transfer");
+	return unknown_key(
+	        ps, "dns", key,
+	        "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, tcp_connections_per_client, notify, allow_transfer");
 }
 
 /* Parses "A B", "dynamic A B" or "reserved A B". */
@@ -556,7 +575,8 @@ static bool parse_bmc(struct parse_state *ps, const char *key, const char *value
 	struct config *cfg = ps->cfg;
 
 	if (strcmp(key, "key_file") == 0)
-		return set_string(ps, cfg->bmc_key_file, sizeof(cfg->bmc_key_file), "bmc", key, value);
+		return set_string(ps, cfg->bmc_key_file, sizeof(cfg->bmc_key_file), "bmc", key,
+		                  value);
 	if (strcmp(key, "timeout") == 0)
 		return set_u32(ps, &cfg->bmc_timeout, 1, 300, "bmc", key, value);
 	if (strcmp(key, "retries") == 0)
@@ -571,13 +591,16 @@ static bool parse_bmc(struct parse_state *ps, const char *key, const char *value
 		return set_bool(ps, &cfg->bmc_tls_verify, "bmc", key, value);
 	if (strcmp(key, "qmp_dir") == 0) {
 		if (value[0] != '/')
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [bmc] qmp_dir: expected an absolute directory",
-				    value);
-		return set_string(ps, cfg->bmc_qmp_dir, sizeof(cfg->bmc_qmp_dir), "bmc", key, value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [bmc] qmp_dir: expected an absolute directory",
+			        value);
+		return set_string(ps, cfg->bmc_qmp_dir, sizeof(cfg->bmc_qmp_dir), "bmc", key,
+		                  value);
 	}
-	return unknown_key(ps, "bmc", key,
-			   "key_file, timeout, retries, max_sessions, ipmi_cipher_suite, redfish_session, tls_verify, qmp_dir");
+	return unknown_key(
+	        ps, "bmc", key,
+	        "key_file, timeout, retries, max_sessions, ipmi_cipher_suite, redfish_session, tls_verify, qmp_dir");
 }
 
 static bool parse_lifecycle(struct parse_state *ps, const char *key, const char *value)
@@ -586,22 +609,24 @@ static bool parse_lifecycle(struct parse_state *ps, const char *key, const char 
 
 	if (strcmp(key, "commission_timeout") == 0)
 		return set_u32(ps, &cfg->lifecycle_commission_timeout, 0, 604800, "lifecycle", key,
-			       value);
+		               value);
 	if (strcmp(key, "deploy_timeout") == 0)
-		return set_u32(ps, &cfg->lifecycle_deploy_timeout, 0, 604800, "lifecycle", key, value);
+		return set_u32(ps, &cfg->lifecycle_deploy_timeout, 0, 604800, "lifecycle", key,
+		               value);
 	if (strcmp(key, "release_timeout") == 0)
 		return set_u32(ps, &cfg->lifecycle_release_timeout, 0, 604800, "lifecycle", key,
-			       value);
+		               value);
 	if (strcmp(key, "image_dir") == 0) {
 		if (value[0] != '/')
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [lifecycle] image_dir: expected an absolute directory",
-				    value);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [lifecycle] image_dir: expected an absolute directory",
+			        value);
 		return set_string(ps, cfg->lifecycle_image_dir, sizeof(cfg->lifecycle_image_dir),
-				  "lifecycle", key, value);
+		                  "lifecycle", key, value);
 	}
 	return unknown_key(ps, "lifecycle", key,
-			   "commission_timeout, deploy_timeout, release_timeout, image_dir");
+	                   "commission_timeout, deploy_timeout, release_timeout, image_dir");
 }
 
 static bool parse_range(struct parse_state *ps, struct config_subnet *cs, const char *value)
@@ -613,28 +638,31 @@ static bool parse_range(struct parse_state *ps, struct config_subnet *cs, const 
 	if (strlen(value) >= sizeof(buf))
 		return fail(ps, ps->line, "value for [%s] range is too long", ps->section);
 	memcpy(buf, value, strlen(value) + 1);
-	for (char *tok = strtok_r(buf, " \t", &save); tok && n < 4; tok = strtok_r(NULL, " \t", &save))
+	for (char *tok = strtok_r(buf, " \t", &save); tok && n < 4;
+	     tok = strtok_r(NULL, " \t", &save))
 		words[n++] = tok;
 	if (cs->n_ranges == CONFIG_RANGES_MAX)
 		return fail(ps, ps->line, "too many ranges in [%s]: at most %d", ps->section,
-			    CONFIG_RANGES_MAX);
+		            CONFIG_RANGES_MAX);
 	r = &cs->ranges[cs->n_ranges];
 	r->kind = STORE_RANGE_DYNAMIC;
 	if (n == 3 && strcmp(words[0], "reserved") == 0)
 		r->kind = STORE_RANGE_RESERVED;
 	else if (!(n == 2 || (n == 3 && strcmp(words[0], "dynamic") == 0)))
-		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] range: expected \"FIRST LAST\" or \"reserved FIRST LAST\"",
-			    value, ps->section);
+		return fail(
+		        ps, ps->line,
+		        "invalid value \"%s\" for [%s] range: expected \"FIRST LAST\" or \"reserved FIRST LAST\"",
+		        value, ps->section);
 	if (addr_parse_ipv4(words[n - 2], &r->first) < 0 ||
 	    addr_parse_ipv4(words[n - 1], &r->last) < 0)
-		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] range: FIRST and LAST must be IPv4 addresses",
-			    value, ps->section);
+		return fail(
+		        ps, ps->line,
+		        "invalid value \"%s\" for [%s] range: FIRST and LAST must be IPv4 addresses",
+		        value, ps->section);
 	if (r->first > r->last)
 		return fail(ps, ps->line,
-			    "invalid value \"%s\" for [%s] range: FIRST is above LAST", value,
-			    ps->section);
+		            "invalid value \"%s\" for [%s] range: FIRST is above LAST", value,
+		            ps->section);
 	cs->n_ranges++;
 	return true;
 }
@@ -650,11 +678,12 @@ static bool parse_dns_list(struct parse_state *ps, struct store_subnet *s, const
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (s->n_dns == STORE_DNS_MAX)
 			return fail(ps, ps->line, "too many servers in [%s] dns: at most %d",
-				    ps->section, STORE_DNS_MAX);
+			            ps->section, STORE_DNS_MAX);
 		if (addr_parse_ipv4(tok, &s->dns[s->n_dns]) < 0)
-			return fail(ps, ps->line,
-				    "invalid address \"%s\" in [%s] dns: expected IPv4 addresses separated by spaces",
-				    tok, ps->section);
+			return fail(
+			        ps, ps->line,
+			        "invalid address \"%s\" in [%s] dns: expected IPv4 addresses separated by spaces",
+			        tok, ps->section);
 		s->n_dns++;
 	}
 	return true;
@@ -669,13 +698,15 @@ static bool parse_subnet(struct parse_state *ps, const char *key, const char *va
 		int r = addr_parse_prefix4(value, &s->network, &s->prefix_len);
 
 		if (r == -EADDRNOTAVAIL)
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [%s] cidr: host bits are set, write the network address",
-				    value, ps->section);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [%s] cidr: host bits are set, write the network address",
+			        value, ps->section);
 		if (r < 0)
-			return fail(ps, ps->line,
-				    "invalid value \"%s\" for [%s] cidr: expected an IPv4 prefix such as 192.0.2.0/24",
-				    value, ps->section);
+			return fail(
+			        ps, ps->line,
+			        "invalid value \"%s\" for [%s] cidr: expected an IPv4 prefix such as 192.0.2.0/24",
+			        value, ps->section);
 		return true;
 	}
 	if (strcmp(key, "gateway") == 0)
@@ -689,7 +720,7 @@ static bool parse_subnet(struct parse_state *ps, const char *key, const char *va
 	if (strcmp(key, "interface") == 0) {
 		if (!valid_ifname(value))
 			return fail(ps, ps->line, "invalid interface name \"%s\" in [%s] interface",
-				    value, ps->section);
+			            value, ps->section);
 		return set_string(ps, s->interface, sizeof(s->interface), ps->section, key, value);
 	}
 	if (strcmp(key, "range") == 0)
@@ -697,7 +728,7 @@ static bool parse_subnet(struct parse_state *ps, const char *key, const char *va
 	if (strcmp(key, "dhcp") == 0)
 		return set_bool(ps, &s->dhcp_enabled, ps->section, key, value);
 	return unknown_key(ps, ps->section, key,
-			   "cidr, gateway, dns, domain, lease_time, interface, range, dhcp");
+	                   "cidr, gateway, dns, domain, lease_time, interface, range, dhcp");
 }
 
 /* Starts a [subnet NAME] section, or finds it again when the section repeats. */
@@ -714,11 +745,11 @@ static bool enter_subnet(struct parse_state *ps, const char *name)
 	}
 	if (len == 0 || len >= STORE_NAME_MAX)
 		return fail(ps, ps->line,
-			    "invalid section [subnet %s]: the name must be 1 to %d characters", name,
-			    STORE_NAME_MAX - 1);
+		            "invalid section [subnet %s]: the name must be 1 to %d characters",
+		            name, STORE_NAME_MAX - 1);
 	if (cfg->n_subnets == CONFIG_SUBNETS_MAX)
 		return fail(ps, ps->line, "too many [subnet] sections: at most %d",
-			    CONFIG_SUBNETS_MAX);
+		            CONFIG_SUBNETS_MAX);
 	ps->subnet = &cfg->subnets[cfg->n_subnets++];
 	memset(ps->subnet, 0, sizeof(*ps->subnet));
 	memcpy(ps->subnet->subnet.name, name, len + 1);
@@ -737,8 +768,9 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 	if (ps->failed)
 		return 0;
 	if (len >= sizeof(value))
-		return fail(ps, ps->line, "value for [%s] %s is %zu bytes long: at most %zu allowed",
-			    section, key, len, sizeof(value) - 1);
+		return fail(ps, ps->line,
+		            "value for [%s] %s is %zu bytes long: at most %zu allowed", section,
+		            key, len, sizeof(value) - 1);
 	/* inih strips only ';' comments inline; a '#' after whitespace starts one too. */
 	for (size_t i = 1; i < len; i++) {
 		if (raw[i] == '#' && (raw[i - 1] == ' ' || raw[i - 1] == '\t')) {
@@ -781,11 +813,14 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 	if (strcmp(section, "lifecycle") == 0)
 		return parse_lifecycle(ps, key, value);
 	if (section[0] == '\0')
-		return fail(ps, ps->line, "key \"%s\" outside any section: put it under [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] or [subnet NAME]",
-			    key);
-	return fail(ps, ps->line,
-		    "unknown section [%s]: allowed are [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] and [subnet NAME]",
-		    section);
+		return fail(
+		        ps, ps->line,
+		        "key \"%s\" outside any section: put it under [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] or [subnet NAME]",
+		        key);
+	return fail(
+	        ps, ps->line,
+	        "unknown section [%s]: allowed are [server], [dhcp], [tftp], [http], [ra], [boot], [dns], [bmc], [lifecycle] and [subnet NAME]",
+	        section);
 }
 
 /* True when the source has more bytes after the ones read so far. */
@@ -854,7 +889,7 @@ static bool check_subnet(struct parse_state *ps, struct config_subnet *cs)
 
 	if (s->prefix_len == 0 && s->network == 0)
 		return fail(ps, cs->line, "[subnet %s] has no cidr: add e.g. cidr = 192.0.2.0/24",
-			    s->name);
+		            s->name);
 	if (s->gateway && !addr_in_prefix4(s->gateway, s->network, s->prefix_len))
 		return fail(ps, cs->line, "[subnet %s] gateway is outside its cidr", s->name);
 	for (size_t i = 0; i < cs->n_ranges; i++) {
@@ -863,20 +898,20 @@ static bool check_subnet(struct parse_state *ps, struct config_subnet *cs)
 		if (!addr_in_prefix4(r->first, s->network, s->prefix_len) ||
 		    !addr_in_prefix4(r->last, s->network, s->prefix_len))
 			return fail(ps, cs->line, "[subnet %s] range %zu lies outside its cidr",
-				    s->name, i + 1);
+			            s->name, i + 1);
 		for (size_t j = 0; j < i; j++) {
 			if (r->first <= cs->ranges[j].last && cs->ranges[j].first <= r->last)
 				return fail(ps, cs->line, "[subnet %s] ranges %zu and %zu overlap",
-					    s->name, j + 1, i + 1);
+				            s->name, j + 1, i + 1);
 		}
 	}
 	for (struct config_subnet *o = ps->cfg->subnets; o < cs; o++) {
-		uint8_t len = o->subnet.prefix_len < s->prefix_len ? o->subnet.prefix_len
-								   : s->prefix_len;
+		uint8_t len =
+		        o->subnet.prefix_len < s->prefix_len ? o->subnet.prefix_len : s->prefix_len;
 
 		if (addr_in_prefix4(s->network, o->subnet.network, len))
 			return fail(ps, cs->line, "[subnet %s] overlaps [subnet %s]", s->name,
-				    o->subnet.name);
+			            o->subnet.name);
 	}
 	return true;
 }
@@ -903,7 +938,7 @@ static int finish(struct parse_state *ps, int r)
 			return -EINVAL;
 	if (cfg->dhcp_enabled && cfg->n_dhcp_interfaces == 0)
 		return fail(ps, ps->line,
-			    "[dhcp] is enabled but has no interfaces: set interfaces = NAME or enabled = false"),
+		            "[dhcp] is enabled but has no interfaces: set interfaces = NAME or enabled = false"),
 		       -EINVAL;
 	if (cfg->n_ra_interfaces == 0 && cfg->dhcp_enabled) {
 		memcpy(cfg->ra_interfaces, cfg->dhcp_interfaces, sizeof(cfg->ra_interfaces));
@@ -913,32 +948,37 @@ static int finish(struct parse_state *ps, int r)
 		cfg->ra_enabled = false;
 	if (cfg->dns_enabled && cfg->n_dns_ns == 0)
 		return fail(ps, ps->line,
-			    "[dns] is enabled but has no ns: set ns = NAME (the server's own name, the SOA MNAME)"),
+		            "[dns] is enabled but has no ns: set ns = NAME (the server's own name, the SOA MNAME)"),
 		       -EINVAL;
 	if (cfg->dns_soa_contact[0] == '\0' && cfg->n_dns_ns > 0) {
 		const char *parent = strchr(cfg->dns_ns[0], '.');
 
-		(void)snprintf(cfg->dns_soa_contact, sizeof(cfg->dns_soa_contact), "hostmaster.%.240s",
-			       cfg->dns_domain[0] ? cfg->dns_domain : parent ? parent + 1 : "invalid");
+		(void)snprintf(cfg->dns_soa_contact, sizeof(cfg->dns_soa_contact),
+		               "hostmaster.%.240s",
+		               cfg->dns_domain[0] ? cfg->dns_domain
+		               : parent           ? parent + 1
+		                                  : "invalid");
 	}
-	if (cfg->http_tls_port != 0 && (cfg->http_tls_cert[0] == '\0' || cfg->http_tls_key[0] == '\0'))
+	if (cfg->http_tls_port != 0 &&
+	    (cfg->http_tls_cert[0] == '\0' || cfg->http_tls_key[0] == '\0'))
 		return fail(ps, ps->line,
-			    "[http] tls_listen is set but tls_cert or tls_key is missing: give both PEM files"),
+		            "[http] tls_listen is set but tls_cert or tls_key is missing: give both PEM files"),
 		       -EINVAL;
-	if (cfg->http_tls_port == 0 && (cfg->http_tls_cert[0] != '\0' || cfg->http_tls_key[0] != '\0'))
+	if (cfg->http_tls_port == 0 &&
+	    (cfg->http_tls_cert[0] != '\0' || cfg->http_tls_key[0] != '\0'))
 		return fail(ps, ps->line,
-			    "[http] tls_cert and tls_key need tls_listen: set the HTTPS address and port"),
+		            "[http] tls_cert and tls_key need tls_listen: set the HTTPS address and port"),
 		       -EINVAL;
 	if (cfg->http_public_url[0] == '\0') {
 		char ip[ADDR_IPV4_STRLEN];
 
 		if (cfg->http_address == 0)
 			return fail(ps, ps->line,
-				    "[http] listen is 0.0.0.0, so set public_url to the address clients use, such as http://192.0.2.1:8080"),
+			            "[http] listen is 0.0.0.0, so set public_url to the address clients use, such as http://192.0.2.1:8080"),
 			       -EINVAL;
 		addr_format_ipv4(cfg->http_address, ip);
-		(void)snprintf(cfg->http_public_url, sizeof(cfg->http_public_url),
-			       "http://%s:%u", ip, cfg->http_port);
+		(void)snprintf(cfg->http_public_url, sizeof(cfg->http_public_url), "http://%s:%u",
+		               ip, cfg->http_port);
 	}
 	return 0;
 }
@@ -960,10 +1000,11 @@ int config_load(struct config *cfg, const char *path, char *err, size_t err_size
 }
 
 int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
-		       size_t err_size)
+                       size_t err_size)
 {
-	struct parse_state ps = { .cfg = cfg, .name = name, .err = err, .err_size = err_size,
-				  .text = text };
+	struct parse_state ps = {
+		.cfg = cfg, .name = name, .err = err, .err_size = err_size, .text = text
+	};
 
 	return finish(&ps, ini_parse_stream(read_line, &ps, handle_key, &ps));
 }

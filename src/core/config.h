@@ -13,11 +13,11 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define CONFIG_PATH_MAX	      4096
+#define CONFIG_PATH_MAX       4096
 #define CONFIG_INTERFACES_MAX 16
 #define CONFIG_SUBNETS_MAX    64
 #define CONFIG_RANGES_MAX     16
-#define CONFIG_URL_MAX	      256
+#define CONFIG_URL_MAX        256
 #define CONFIG_ERROR_MAX      512
 #define CONFIG_DNS_NAMES_MAX  8
 #define CONFIG_DNS_PEERS_MAX  16
@@ -35,18 +35,18 @@ struct config {
 	char boot_dir[CONFIG_PATH_MAX];
 	enum log_level log_level;
 	enum log_format log_format;
-	char user[64];	 /* account to switch to after binding, "" to stay */
-	bool seccomp;	 /* install the system call filter */
+	char user[64]; /* account to switch to after binding, "" to stay */
+	bool seccomp;  /* install the system call filter */
 
 	/* [dhcp] */
 	bool dhcp_enabled;
 	char dhcp_interfaces[CONFIG_INTERFACES_MAX][16];
 	size_t n_dhcp_interfaces;
-	uint32_t dhcp_server_address; /* 0: the served interface's address */
-	uint32_t dhcp_port;	      /* 67; tests may move it */
-	uint32_t dhcp_offer_hold;     /* seconds an offered address stays held */
-	uint32_t dhcp_decline_hold;   /* seconds a declined address is quarantined */
-	uint32_t dhcp_max_leases_per_mac;      /* offers and leases one MAC holds at once; 0: no cap */
+	uint32_t dhcp_server_address;     /* 0: the served interface's address */
+	uint32_t dhcp_port;               /* 67; tests may move it */
+	uint32_t dhcp_offer_hold;         /* seconds an offered address stays held */
+	uint32_t dhcp_decline_hold;       /* seconds a declined address is quarantined */
+	uint32_t dhcp_max_leases_per_mac; /* offers and leases one MAC holds at once; 0: no cap */
 	uint32_t dhcp_discover_rate_per_mac;   /* DISCOVERs per second per MAC; 0: no limit */
 	uint32_t dhcp_discover_rate_per_relay; /* per relay (giaddr) or interface; 0: no limit */
 
@@ -63,7 +63,7 @@ struct config {
 	char http_public_url[CONFIG_URL_MAX]; /* base URL written into DHCP replies and scripts */
 	uint32_t http_max_connections;
 	uint32_t http_max_connections_per_client; /* per client IP address */
-	uint32_t http_tls_address; /* HTTPS listener; port 0 when none */
+	uint32_t http_tls_address;                /* HTTPS listener; port 0 when none */
 	uint16_t http_tls_port;
 	char http_tls_cert[CONFIG_PATH_MAX]; /* PEM certificate chain */
 	char http_tls_key[CONFIG_PATH_MAX];  /* PEM private key */
@@ -79,13 +79,15 @@ struct config {
 	bool dns_enabled;
 	uint32_t dns_address; /* host order; 0 = any */
 	uint16_t dns_port;
-	uint32_t dns_workers;				       /* UDP threads sharing the port */
-	char dns_domain[STORE_DOMAIN_MAX];		       /* default forward zone, "" for none */
+	uint32_t dns_workers;              /* UDP threads sharing the port */
+	char dns_domain[STORE_DOMAIN_MAX]; /* default forward zone, "" for none */
 	char dns_zones[CONFIG_DNS_NAMES_MAX][STORE_DOMAIN_MAX]; /* extra forward zones */
 	size_t n_dns_zones;
-	char dns_ns[CONFIG_DNS_NAMES_MAX][STORE_DOMAIN_MAX]; /* apex NS; the first is the SOA MNAME */
+	char dns_ns[CONFIG_DNS_NAMES_MAX]
+	           [STORE_DOMAIN_MAX]; /* apex NS; the first is the SOA MNAME */
 	size_t n_dns_ns;
-	char dns_soa_contact[STORE_DOMAIN_MAX]; /* "hostmaster@example.org" or "hostmaster.example.org" */
+	char dns_soa_contact[STORE_DOMAIN_MAX]; /* "hostmaster@example.org" or
+	                                           "hostmaster.example.org" */
 	uint32_t dns_ttl;
 	uint32_t dns_negative_ttl;
 	uint32_t dns_tcp_per_client; /* concurrent TCP connections from one source address */
@@ -98,24 +100,25 @@ struct config {
 
 	/* [bmc] */
 	char bmc_key_file[CONFIG_PATH_MAX]; /* sealing key; "" means <data_dir>/bmc.key */
-	uint32_t bmc_timeout;		    /* seconds one BMC attempt may take */
-	uint32_t bmc_retries;		    /* extra attempts after a timeout */
-	uint32_t bmc_max_sessions;	    /* BMC sessions open at once, all machines */
-	uint32_t bmc_ipmi_cipher_suite;	    /* RMCP+ cipher suite id */
-	bool bmc_redfish_session;	    /* Redfish: SessionService login, else basic auth */
-	bool bmc_tls_verify;		    /* Redfish: check the BMC's certificate */
+	uint32_t bmc_timeout;               /* seconds one BMC attempt may take */
+	uint32_t bmc_retries;               /* extra attempts after a timeout */
+	uint32_t bmc_max_sessions;          /* BMC sessions open at once, all machines */
+	uint32_t bmc_ipmi_cipher_suite;     /* RMCP+ cipher suite id */
+	bool bmc_redfish_session;           /* Redfish: SessionService login, else basic auth */
+	bool bmc_tls_verify;                /* Redfish: check the BMC's certificate */
 	char bmc_qmp_dir[CONFIG_PATH_MAX];  /* QEMU driver sockets live here; "" turns it off */
 
 	/* [lifecycle] */
 	uint32_t lifecycle_commission_timeout; /* seconds; 0: no deadline */
 	uint32_t lifecycle_deploy_timeout;
 	uint32_t lifecycle_release_timeout;
-	char lifecycle_image_dir[CONFIG_PATH_MAX]; /* served at /images/; "" means <data_dir>/images */
+	char lifecycle_image_dir[CONFIG_PATH_MAX]; /* served at /images/; "" means <data_dir>/images
+	                                            */
 
 	/* [boot] */
-	char boot_kernel[CONFIG_PATH_MAX];   /* relative to boot_dir */
-	char boot_initrd[CONFIG_PATH_MAX];   /* relative to boot_dir */
-	char boot_cmdline[CONFIG_URL_MAX];   /* extra kernel arguments */
+	char boot_kernel[CONFIG_PATH_MAX]; /* relative to boot_dir */
+	char boot_initrd[CONFIG_PATH_MAX]; /* relative to boot_dir */
+	char boot_cmdline[CONFIG_URL_MAX]; /* extra kernel arguments */
 
 	/* [subnet NAME] sections */
 	struct config_subnet subnets[CONFIG_SUBNETS_MAX];
@@ -133,4 +136,4 @@ int config_load(struct config *cfg, const char *path, char *err, size_t err_size
 
 /* Same, from a string; name is used in messages. */
 int config_load_string(struct config *cfg, const char *text, const char *name, char *err,
-		       size_t err_size);
+                       size_t err_size);

@@ -113,7 +113,7 @@ static void line_puts(struct line *l, const char *s)
 }
 
 static void line_vprintf(struct line *l, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+        __attribute__((format(printf, 2, 0)));
 
 static void line_vprintf(struct line *l, const char *fmt, va_list ap)
 {
@@ -173,7 +173,7 @@ static void format_time(struct line *l)
 }
 
 static void format_text(struct line *l, enum log_level level, const char *subsystem,
-			const struct log_field *fields, size_t n_fields, const char *msg)
+                        const struct log_field *fields, size_t n_fields, const char *msg)
 {
 	format_time(l);
 	line_puts(l, " ");
@@ -199,7 +199,7 @@ static void format_text(struct line *l, enum log_level level, const char *subsys
 }
 
 static void format_json(struct line *l, enum log_level level, const char *subsystem,
-			const struct log_field *fields, size_t n_fields, const char *msg)
+                        const struct log_field *fields, size_t n_fields, const char *msg)
 {
 	line_puts(l, "{\"time\":\"");
 	format_time(l);
@@ -226,7 +226,7 @@ static void format_json(struct line *l, enum log_level level, const char *subsys
 }
 
 void log_vfields(enum log_level level, const char *subsystem, const struct log_field *fields,
-		 size_t n_fields, const char *fmt, va_list ap)
+                 size_t n_fields, const char *fmt, va_list ap)
 {
 	struct line msg = { .len = 0 };
 	struct line out = { .len = 0 };
@@ -256,7 +256,7 @@ void log_vfields(enum log_level level, const char *subsystem, const struct log_f
 }
 
 void log_fields(enum log_level level, const char *subsystem, const struct log_field *fields,
-		size_t n_fields, const char *fmt, ...)
+                size_t n_fields, const char *fmt, ...)
 {
 	va_list ap;
 

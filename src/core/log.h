@@ -46,19 +46,20 @@ bool log_enabled(enum log_level level);
  * control characters. Never fails: an over-long line is truncated.
  */
 void log_fields(enum log_level level, const char *subsystem, const struct log_field *fields,
-		size_t n_fields, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                size_t n_fields, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 void log_vfields(enum log_level level, const char *subsystem, const struct log_field *fields,
-		 size_t n_fields, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+                 size_t n_fields, const char *fmt, va_list ap)
+        __attribute__((format(printf, 5, 0)));
 
 #define log_error(sub, ...)   log_fields(LOG_LEVEL_ERROR, sub, NULL, 0, __VA_ARGS__)
 #define log_warning(sub, ...) log_fields(LOG_LEVEL_WARNING, sub, NULL, 0, __VA_ARGS__)
 #define log_notice(sub, ...)  log_fields(LOG_LEVEL_NOTICE, sub, NULL, 0, __VA_ARGS__)
 #define log_info(sub, ...)    log_fields(LOG_LEVEL_INFO, sub, NULL, 0, __VA_ARGS__)
-#define log_debug(sub, ...)                                                                        \
-	do {                                                                                       \
-		if (log_enabled(LOG_LEVEL_DEBUG))                                                  \
-			log_fields(LOG_LEVEL_DEBUG, sub, NULL, 0, __VA_ARGS__);                    \
+#define log_debug(sub, ...)                                                     \
+	do {                                                                    \
+		if (log_enabled(LOG_LEVEL_DEBUG))                               \
+			log_fields(LOG_LEVEL_DEBUG, sub, NULL, 0, __VA_ARGS__); \
 	} while (0)
 
 /* Parses "error", "warning", "notice", "info" or "debug". */
@@ -78,7 +79,10 @@ struct log_ratelimit {
 	uint64_t suppressed;
 };
 
-#define LOG_RATELIMIT_INIT(interval, n) { .interval_ms = (interval), .burst = (n), .tokens = (n) }
+#define LOG_RATELIMIT_INIT(interval, n)                                \
+	{                                                              \
+		.interval_ms = (interval), .burst = (n), .tokens = (n) \
+	}
 
 /* Returns true when a message may be written now; counts the ones that may not. */
 bool log_ratelimit_allow(struct log_ratelimit *rl);

@@ -89,8 +89,8 @@ int sandbox_drop_privileges(const char *user, const char *data_dir, char *err, s
 
 	r = getpwnam_r(user, &pw, buf, sizeof(buf), &found);
 	if (r != 0 || found == NULL) {
-		(void)snprintf(err, err_size, "user \"%s\" not found: create it or change [server] user",
-			       user);
+		(void)snprintf(err, err_size,
+		               "user \"%s\" not found: create it or change [server] user", user);
 		return -ENOENT;
 	}
 	r = chown_data_dir(data_dir, pw.pw_uid, pw.pw_gid, err, err_size);
@@ -116,15 +116,15 @@ int sandbox_drop_privileges(const char *user, const char *data_dir, char *err, s
 int sandbox_install_seccomp(void)
 {
 	static const int denied[] = {
-		SCMP_SYS(execve),	 SCMP_SYS(execveat),	     SCMP_SYS(mount),
-		SCMP_SYS(umount2),	 SCMP_SYS(pivot_root),	     SCMP_SYS(chroot),
-		SCMP_SYS(setns),	 SCMP_SYS(unshare),	     SCMP_SYS(init_module),
-		SCMP_SYS(finit_module),	 SCMP_SYS(delete_module),    SCMP_SYS(kexec_load),
-		SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),	     SCMP_SYS(swapon),
-		SCMP_SYS(swapoff),	 SCMP_SYS(bpf),		     SCMP_SYS(perf_event_open),
-		SCMP_SYS(keyctl),	 SCMP_SYS(add_key),	     SCMP_SYS(request_key),
-		SCMP_SYS(userfaultfd),	 SCMP_SYS(personality),	     SCMP_SYS(acct),
-		SCMP_SYS(settimeofday),	 SCMP_SYS(clock_settime),    SCMP_SYS(open_by_handle_at),
+		SCMP_SYS(execve),          SCMP_SYS(execveat),      SCMP_SYS(mount),
+		SCMP_SYS(umount2),         SCMP_SYS(pivot_root),    SCMP_SYS(chroot),
+		SCMP_SYS(setns),           SCMP_SYS(unshare),       SCMP_SYS(init_module),
+		SCMP_SYS(finit_module),    SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
+		SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),        SCMP_SYS(swapon),
+		SCMP_SYS(swapoff),         SCMP_SYS(bpf),           SCMP_SYS(perf_event_open),
+		SCMP_SYS(keyctl),          SCMP_SYS(add_key),       SCMP_SYS(request_key),
+		SCMP_SYS(userfaultfd),     SCMP_SYS(personality),   SCMP_SYS(acct),
+		SCMP_SYS(settimeofday),    SCMP_SYS(clock_settime), SCMP_SYS(open_by_handle_at),
 	};
 	scmp_filter_ctx ctx;
 	int r;

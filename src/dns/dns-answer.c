@@ -21,7 +21,7 @@ struct answer {
 
 /* Looks name up in both tables of the zone. */
 static void zone_lookup(const struct dns_zone *z, const uint8_t *name, size_t len,
-			const struct dns_node *ret_nodes[DNS_LAYERS])
+                        const struct dns_node *ret_nodes[DNS_LAYERS])
 {
 	uint32_t h = dns_name_hash(name, len);
 
@@ -40,7 +40,7 @@ static bool is_apex(const struct dns_zone *z, size_t len)
  * outside the additional section, sets TC (RFC 2181 §9).
  */
 static bool put_rrset(struct answer *a, enum dns_section section, const uint8_t *owner,
-		      const struct dns_rrset *set, uint32_t ttl)
+                      const struct dns_rrset *set, uint32_t ttl)
 {
 	struct dns_builder_mark mark;
 
@@ -106,8 +106,8 @@ static void put_additional(struct answer *a, const struct dns_rrset *set)
 		const uint8_t *target = rd + off;
 		size_t tlen = dns_name_length(target, (size_t)(len - off));
 
-		if (tlen == 0 || dns_name_suffix_offset(target, tlen, a->zone->apex,
-							a->zone->apex_len) < 0)
+		if (tlen == 0 ||
+		    dns_name_suffix_offset(target, tlen, a->zone->apex, a->zone->apex_len) < 0)
 			continue;
 		zone_lookup(a->zone, target, tlen, nodes);
 		for (int l = 0; l < DNS_LAYERS; l++) {
@@ -157,7 +157,7 @@ static void put_referral(struct answer *a, const struct dns_node *cut)
 
 /* ANY gets one RRset (RFC 8482 §4.2): the first one the name has. */
 static void put_any(struct answer *a, const uint8_t *name, size_t len,
-		    const struct dns_node *nodes[DNS_LAYERS])
+                    const struct dns_node *nodes[DNS_LAYERS])
 {
 	if (is_apex(a->zone, len) && a->zone->ns.n_rr > 0) {
 		(void)put_rrset(a, DNS_SECTION_ANSWER, name, &a->zone->ns, a->zone->ns.ttl);
@@ -176,7 +176,7 @@ static void put_any(struct answer *a, const uint8_t *name, size_t len,
 
 /* Writes the RRsets of type at name; returns false when there are none. */
 static bool put_data(struct answer *a, const uint8_t *name, size_t len, uint16_t type,
-		     const struct dns_node *nodes[DNS_LAYERS])
+                     const struct dns_node *nodes[DNS_LAYERS])
 {
 	bool found = false;
 
@@ -301,7 +301,7 @@ static size_t udp_limit(const struct dns_query *q)
 
 /* Returns the rcode for queries answered without a lookup, or 0 to go on. */
 static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_opts *opts,
-			    struct dns_answer_info *info)
+                            struct dns_answer_info *info)
 {
 	if (DNS_OPCODE(q->flags) == DNS_OPCODE_NOTIFY)
 		return DNS_RCODE_REFUSED; /* rackd is the primary: it takes no NOTIFY */
@@ -329,8 +329,8 @@ static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_o
 }
 
 int dns_answer(const struct dns_snapshot *snap, const uint8_t *req, size_t req_len,
-	       const struct dns_answer_opts *opts, uint8_t *resp, size_t cap, size_t *ret_len,
-	       struct dns_answer_info *ret_info)
+               const struct dns_answer_opts *opts, uint8_t *resp, size_t cap, size_t *ret_len,
+               struct dns_answer_info *ret_info)
 {
 	struct dns_answer_info info = { 0 };
 	uint8_t lname[DNS_NAME_MAX];
@@ -363,8 +363,8 @@ int dns_answer(const struct dns_snapshot *snap, const uint8_t *req, size_t req_l
 	a.zone = dns_snapshot_find_zone(snap, lname, q.qname_len);
 	if (a.zone && q.qtype == DNS_TYPE_DS && q.qname_len == a.zone->apex_len && lname[0] != 0) {
 		/* DS lives on the parent side of a cut (RFC 4035 §3.1.4.1) when rackd serves it. */
-		const struct dns_zone *parent = dns_snapshot_find_zone(
-			snap, lname + 1 + lname[0], q.qname_len - 1u - lname[0]);
+		const struct dns_zone *parent = dns_snapshot_find_zone(snap, lname + 1 + lname[0],
+		                                                       q.qname_len - 1u - lname[0]);
 
 		if (parent)
 			a.zone = parent;
@@ -411,7 +411,7 @@ static void xfr_start(struct xfr *x)
 	dns_builder_init(&x->b, x->buf, x->cap, x->cap);
 	if (x->first)
 		(void)dns_builder_question(&x->b, x->q->qname, x->q->qname_len, x->q->qtype,
-					   x->q->qclass);
+		                           x->q->qclass);
 }
 
 static int xfr_flush(struct xfr *x)
@@ -425,7 +425,7 @@ static int xfr_flush(struct xfr *x)
 
 /* Adds one RR, starting a new message when the current one is full. */
 static int xfr_rr(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl,
-		  const uint8_t *rdata, uint16_t rdlen)
+                  const uint8_t *rdata, uint16_t rdlen)
 {
 	struct xfr *x = ctx;
 	struct dns_builder_mark mark;
@@ -510,7 +510,7 @@ static int xfr_error(struct xfr *x, uint16_t rcode)
 }
 
 int dns_transfer(const struct dns_snapshot *snap, const struct dns_query *q, bool allowed,
-		 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx)
+                 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx)
 {
 	struct xfr x = { .q = q, .buf = buf, .cap = cap, .emit = emit, .ctx = ctx, .first = true };
 	uint8_t lname[DNS_NAME_MAX];
@@ -552,14 +552,14 @@ int dns_transfer(const struct dns_snapshot *snap, const struct dns_query *q, boo
 }
 
 int dns_notify_build(const struct dns_zone *zone, uint16_t id, uint8_t *buf, size_t cap,
-		     size_t *ret_len)
+                     size_t *ret_len)
 {
 	struct dns_builder b;
 
 	dns_builder_init(&b, buf, cap, cap);
 	if (dns_builder_question(&b, zone->apex, zone->apex_len, DNS_TYPE_SOA, DNS_CLASS_IN) < 0 ||
 	    dns_builder_rr(&b, DNS_SECTION_ANSWER, zone->apex, DNS_TYPE_SOA, zone->ttl, zone->soa,
-			   zone->soa_len) < 0)
+	                   zone->soa_len) < 0)
 		return -ENOSPC;
 	dns_builder_finish_header(&b, id, (uint16_t)(DNS_OPCODE_NOTIFY << 11) | DNS_FLAG_AA, 1);
 	*ret_len = dns_builder_len(&b);

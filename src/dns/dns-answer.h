@@ -35,8 +35,8 @@ struct dns_answer_info {
  * than a header). Never fails otherwise: malformed input gets FORMERR.
  */
 int dns_answer(const struct dns_snapshot *snap, const uint8_t *req, size_t req_len,
-	       const struct dns_answer_opts *opts, uint8_t *resp, size_t cap, size_t *ret_len,
-	       struct dns_answer_info *ret_info);
+               const struct dns_answer_opts *opts, uint8_t *resp, size_t cap, size_t *ret_len,
+               struct dns_answer_info *ret_info);
 
 /* Receives one message of a multi-message response; a negative return stops the transfer. */
 typedef int (*dns_emit_fn)(void *ctx, const uint8_t *msg, size_t len);
@@ -51,8 +51,8 @@ typedef int (*dns_emit_fn)(void *ctx, const uint8_t *msg, size_t len);
  * or the first negative value emit returned.
  */
 int dns_transfer(const struct dns_snapshot *snap, const struct dns_query *q, bool allowed,
-		 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx);
+                 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx);
 
 /* Builds a NOTIFY for zone (RFC 1996 §3.7) with message id. Returns 0 or -ENOSPC. */
 int dns_notify_build(const struct dns_zone *zone, uint16_t id, uint8_t *buf, size_t cap,
-		     size_t *ret_len);
+                     size_t *ret_len);

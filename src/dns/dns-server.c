@@ -24,11 +24,11 @@
 #include "dns/dns-zone.h"
 #include "store/store-dns.h"
 
-#define DNS_WORKERS_MAX	   64
-#define UDP_BATCH	   32
-#define UDP_QUERY_MAX	   4096
-#define TCP_CONNS_MAX	   256
-#define TCP_IDLE_MS	   10000 /* RFC 7766 §6.2.3 leaves the idle timeout to the server */
+#define DNS_WORKERS_MAX 64
+#define UDP_BATCH       32
+#define UDP_QUERY_MAX   4096
+#define TCP_CONNS_MAX   256
+#define TCP_IDLE_MS     10000 /* RFC 7766 §6.2.3 leaves the idle timeout to the server */
 /*
  * Queued response bytes per connection. At TCP_OUT_PAUSE the connection's
  * further queries wait until the client reads, so answers to queries never
@@ -36,14 +36,14 @@
  * transfer, which is queued whole and only for allow_transfer peers, may
  * reach TCP_OUT_XFR_MAX.
  */
-#define TCP_OUT_PAUSE	   (64u << 10)
+#define TCP_OUT_PAUSE      (64u << 10)
 #define TCP_OUT_QUERY_MAX  (TCP_OUT_PAUSE + 2u + DNS_TCP_MAX)
-#define TCP_OUT_XFR_MAX	   (64u << 20)
-#define WAKE_MS		   200
+#define TCP_OUT_XFR_MAX    (64u << 20)
+#define WAKE_MS            200
 #define NOTIFY_PENDING_MAX 1024
-#define NOTIFY_RETRY_MS	   2000
-#define NOTIFY_TRIES	   5
-#define SERIAL_RESERVE	   1000 /* serials reserved in the store ahead of use */
+#define NOTIFY_RETRY_MS    2000
+#define NOTIFY_TRIES       5
+#define SERIAL_RESERVE     1000 /* serials reserved in the store ahead of use */
 
 struct dns_server;
 
@@ -59,7 +59,7 @@ struct dns_worker {
 
 struct tcp_conn {
 	int fd;
-	uint32_t peer;	  /* source address, host order */
+	uint32_t peer;    /* source address, host order */
 	uint64_t last_ms; /* last byte received or sent */
 	uint8_t in[2 + DNS_TCP_MAX];
 	size_t in_len;
@@ -67,7 +67,7 @@ struct tcp_conn {
 	size_t out_len;
 	size_t out_off;
 	size_t out_cap;
-	bool allowed; /* peer may transfer */
+	bool allowed;  /* peer may transfer */
 	bool transfer; /* a zone transfer is being queued */
 	bool closing;
 };
@@ -75,7 +75,7 @@ struct tcp_conn {
 /* TCP connections closed or rejected to keep the service available. */
 struct tcp_counters {
 	uint64_t per_client_rejected; /* over [dns] tcp_connections_per_client */
-	uint64_t idle_evicted;	      /* closed to make room when all slots were taken */
+	uint64_t idle_evicted;        /* closed to make room when all slots were taken */
 	uint64_t output_stalled;      /* queued answers not read within TCP_IDLE_MS */
 	uint64_t output_overflow;     /* queued output above its cap */
 };
@@ -137,7 +137,7 @@ static bool transfer_allowed(const struct config *cfg, uint32_t addr)
 {
 	for (size_t i = 0; i < cfg->n_dns_transfer; i++)
 		if (addr_in_prefix4(addr, cfg->dns_transfer_network[i],
-				    cfg->dns_transfer_prefix_len[i]))
+		                    cfg->dns_transfer_prefix_len[i]))
 			return true;
 	return false;
 }
@@ -145,7 +145,7 @@ static bool transfer_allowed(const struct config *cfg, uint32_t addr)
 /* Snapshots */
 
 static struct dns_snapshot *snapshot_acquire(struct dns_server *srv,
-					     _Atomic(struct dns_snapshot *) *hazard)
+                                             _Atomic(struct dns_snapshot *) *hazard)
 {
 	struct dns_snapshot *s;
 
@@ -200,7 +200,7 @@ static void apex_text(const struct dns_zone *z, char buf[DNS_NAME_STRLEN])
  * when zone i must be written back and announced.
  */
 static int resolve_serials(struct store *st, struct dns_snapshot *snap,
-			   const struct dns_snapshot *prev, bool *changed)
+                           const struct dns_snapshot *prev, bool *changed)
 {
 	for (size_t i = 0; i < snap->n_zones; i++) {
 		struct dns_zone *z = &snap->zones[i];
@@ -218,13 +218,13 @@ static int resolve_serials(struct store *st, struct dns_snapshot *snap,
 			return r;
 		if (old == NULL) {
 			uint32_t serial = r == 0 && state.content_hash == z->content_hash
-						  ? state.serial
-						  : state.serial_ceiling + 1;
+			                          ? state.serial
+			                          : state.serial_ceiling + 1;
 
 			dns_snapshot_set_serial(snap, i, serial ? serial : 1);
 		}
 		changed[i] = r == -ENOENT || z->serial != state.serial ||
-			     z->content_hash != state.content_hash;
+		             z->content_hash != state.content_hash;
 		if (r == -ENOENT || (int32_t)(z->serial - state.serial_ceiling) > 0) {
 			state.serial = z->serial;
 			state.content_hash = z->content_hash;
@@ -239,7 +239,7 @@ static int resolve_serials(struct store *st, struct dns_snapshot *snap,
 
 /* Writes serial and content hash of changed zones; runs after the swap, off the answer path. */
 static void persist_serials(struct dns_server *srv, const struct dns_snapshot *snap,
-			    const bool *changed)
+                            const bool *changed)
 {
 	for (size_t i = 0; i < snap->n_zones; i++) {
 		const struct dns_zone *z = &snap->zones[i];
@@ -255,7 +255,7 @@ static void persist_serials(struct dns_server *srv, const struct dns_snapshot *s
 		state.content_hash = z->content_hash;
 		if (store_dns_zone_state_put(srv->st, apex, &state) < 0)
 			log_warning("dns", "zone %s serial %u not stored: %s", apex, z->serial,
-				    store_last_error(srv->st));
+			            store_last_error(srv->st));
 	}
 }
 
@@ -265,8 +265,8 @@ static void persist_serials(struct dns_server *srv, const struct dns_snapshot *s
  * (may be NULL): the reads wait for a writer's commit, the build does not.
  */
 static int build(const struct dns_zone_params *params, struct store *st,
-		 struct store_dns_inventory *inv, bool reload_inventory, struct dns_snapshot *prev,
-		 struct dns_snapshot **ret_snap, size_t *ret_skipped, uint64_t *ret_loaded_us)
+                 struct store_dns_inventory *inv, bool reload_inventory, struct dns_snapshot *prev,
+                 struct dns_snapshot **ret_snap, size_t *ret_skipped, uint64_t *ret_loaded_us)
 {
 	struct store_dns_record *records = NULL;
 	size_t n_records = 0;
@@ -287,7 +287,7 @@ static int build(const struct dns_zone_params *params, struct store *st,
 	if (ret_loaded_us)
 		*ret_loaded_us = now_us();
 	r = dns_snapshot_build(params, inv, records, n_records, prev, !reload_inventory, ret_snap,
-			       ret_skipped);
+	                       ret_skipped);
 	free(records);
 	return r;
 }
@@ -298,8 +298,9 @@ static void notify_send(struct dns_server *srv, struct notify_entry *e)
 {
 	const struct dns_snapshot *snap = atomic_load(&srv->current);
 	const struct dns_zone *z = dns_snapshot_zone_by_apex(snap, e->apex, e->apex_len);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(e->port),
-				  .sin_addr.s_addr = htonl(e->address) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		                  .sin_port = htons(e->port),
+		                  .sin_addr.s_addr = htonl(e->address) };
 	uint8_t msg[DNS_UDP_MIN];
 	size_t len;
 
@@ -324,7 +325,7 @@ static void notify_queue(struct dns_server *srv, const struct dns_zone *z)
 				e = &srv->notify[i];
 		if (e == NULL && srv->n_notify == NOTIFY_PENDING_MAX) {
 			log_warning("dns", "NOTIFY dropped: %d notifications pending",
-				    NOTIFY_PENDING_MAX);
+			            NOTIFY_PENDING_MAX);
 			return;
 		}
 		if (e == NULL)
@@ -352,8 +353,8 @@ static void notify_poll(struct dns_server *srv)
 	socklen_t fromlen = sizeof(from);
 	ssize_t n;
 
-	while ((n = recvfrom(srv->notify_fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
-			     &fromlen)) >= DNS_HEADER_LEN) {
+	while ((n = recvfrom(srv->notify_fd, buf, sizeof(buf), MSG_DONTWAIT,
+	                     (struct sockaddr *)&from, &fromlen)) >= DNS_HEADER_LEN) {
 		struct wire_reader r;
 		uint16_t id;
 
@@ -380,7 +381,7 @@ static void notify_poll(struct dns_server *srv)
 		}
 		addr_format_ipv4(e->address, ip);
 		log_warning("dns", "NOTIFY to %s:%u unanswered after %u tries, given up", ip,
-			    e->port, e->tries);
+		            e->port, e->tries);
 		notify_remove(srv, i--);
 	}
 }
@@ -408,7 +409,7 @@ static void refresh(struct dns_server *srv)
 	changed = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*changed));
 	if (changed == NULL || resolve_serials(srv->st, snap, prev, changed) < 0) {
 		log_error("dns", "zones not rebuilt: serial state unavailable: %s",
-			  store_last_error(srv->st));
+		          store_last_error(srv->st));
 		free(changed);
 		dns_snapshot_free(snap);
 		return;
@@ -430,9 +431,11 @@ static void refresh(struct dns_server *srv)
 	 * read_us: store reads, which wait for the writer's commit to finish;
 	 * build_us: from the data read to the new snapshot published.
 	 */
-	log_info("dns", "zones rebuilt zones=%zu changed=%zu skipped_records=%zu inventory=%s read_us=%llu build_us=%llu",
-		 snap->n_zones, n_changed, skipped, reload ? "reloaded" : "kept",
-		 (unsigned long long)(loaded - start), (unsigned long long)(swapped - loaded));
+	log_info(
+	        "dns",
+	        "zones rebuilt zones=%zu changed=%zu skipped_records=%zu inventory=%s read_us=%llu build_us=%llu",
+	        snap->n_zones, n_changed, skipped, reload ? "reloaded" : "kept",
+	        (unsigned long long)(loaded - start), (unsigned long long)(swapped - loaded));
 }
 
 static void *refresher_main(void *arg)
@@ -453,7 +456,7 @@ static void *refresher_main(void *arg)
 /* UDP */
 
 static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *iovs,
-		      struct sockaddr_in *peers, int n)
+                      struct sockaddr_in *peers, int n)
 {
 	struct dns_server *srv = w->srv;
 	struct mmsghdr out[UDP_BATCH];
@@ -469,13 +472,13 @@ static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *
 			continue;
 		opts.transfer_allowed = transfer_allowed(srv->cfg, ntohl(peers[i].sin_addr.s_addr));
 		if (dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
-			       sizeof(w->out[n_out]), &len, NULL) < 0)
+		               sizeof(w->out[n_out]), &len, NULL) < 0)
 			continue;
 		out_iov[n_out] = (struct iovec){ .iov_base = w->out[n_out], .iov_len = len };
 		out[n_out].msg_hdr = (struct msghdr){ .msg_name = &peers[i],
-						      .msg_namelen = sizeof(peers[i]),
-						      .msg_iov = &out_iov[n_out],
-						      .msg_iovlen = 1 };
+			                              .msg_namelen = sizeof(peers[i]),
+			                              .msg_iov = &out_iov[n_out],
+			                              .msg_iovlen = 1 };
 		n_out++;
 	}
 	snapshot_release(&w->hazard);
@@ -507,9 +510,9 @@ static void *udp_main(void *arg)
 		for (int i = 0; i < UDP_BATCH; i++) {
 			iovs[i] = (struct iovec){ .iov_base = w->in[i], .iov_len = UDP_QUERY_MAX };
 			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &peers[i],
-							   .msg_namelen = sizeof(peers[i]),
-							   .msg_iov = &iovs[i],
-							   .msg_iovlen = 1 };
+				                           .msg_namelen = sizeof(peers[i]),
+				                           .msg_iov = &iovs[i],
+				                           .msg_iovlen = 1 };
 			msgs[i].msg_len = 0;
 		}
 		/* Blocks for the first datagram, then takes whatever else is queued. */
@@ -523,8 +526,9 @@ static void *udp_main(void *arg)
 
 static int open_socket(const struct config *cfg, int type, int *ret_fd)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->dns_port),
-				  .sin_addr.s_addr = htonl(cfg->dns_address) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		                  .sin_port = htons(cfg->dns_port),
+		                  .sin_addr.s_addr = htonl(cfg->dns_address) };
 	struct timeval tv = { .tv_usec = WAKE_MS * 1000 };
 	int one = 1, rcvbuf = 4 << 20;
 	char ip[ADDR_IPV4_STRLEN];
@@ -547,7 +551,7 @@ static int open_socket(const struct config *cfg, int type, int *ret_fd)
 	    (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		r = -errno;
 		log_error("dns", "bind() on %s:%u/%s failed: %s", ip, cfg->dns_port,
-			  type == SOCK_STREAM ? "tcp" : "udp", strerror(errno));
+		          type == SOCK_STREAM ? "tcp" : "udp", strerror(errno));
 		(void)close(fd);
 		return r;
 	}
@@ -568,7 +572,7 @@ static void conn_close(struct dns_server *srv, size_t slot)
 }
 
 static void conn_close_counted(struct dns_server *srv, size_t slot, uint64_t *counter,
-			       const char *reason)
+                               const char *reason)
 {
 	char ip[ADDR_IPV4_STRLEN];
 
@@ -576,7 +580,7 @@ static void conn_close_counted(struct dns_server *srv, size_t slot, uint64_t *co
 	addr_format_ipv4(srv->conns[slot]->peer, ip);
 	if (log_ratelimit_allow(&srv->tcp_rl))
 		log_warning("dns", "TCP connection from %s closed: %s total=%llu", ip, reason,
-			    (unsigned long long)*counter);
+		            (unsigned long long)*counter);
 	conn_close(srv, slot);
 }
 
@@ -616,18 +620,18 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 	int r;
 
 	r = dns_answer(snap, msg, len, &opts, srv->tcp_scratch, sizeof(srv->tcp_scratch), &out_len,
-		       &info);
+	               &info);
 	if (r == 0 && info.transfer) {
 		struct dns_query q;
 
 		(void)dns_query_parse(msg, len, &q);
 		c->transfer = true;
 		r = dns_transfer(snap, &q, c->allowed, srv->tcp_scratch, sizeof(srv->tcp_scratch),
-				 conn_queue, c);
+		                 conn_queue, c);
 		c->transfer = false;
 		if (r == 0)
 			log_info("dns", "zone transfer %s sent bytes=%zu",
-				 q.qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", c->out_len);
+			         q.qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", c->out_len);
 	} else if (r == 0) {
 		r = conn_queue(c, srv->tcp_scratch, out_len);
 	} else {
@@ -696,7 +700,7 @@ static void conn_service(struct dns_server *srv, size_t slot)
 	do {
 		if (conn_answer_buffered(srv, c) < 0) {
 			conn_close_counted(srv, slot, &srv->tcp_counters.output_overflow,
-					   "queued answers over their cap");
+			                   "queued answers over their cap");
 			return;
 		}
 		conn_flush(c);
@@ -753,7 +757,7 @@ static size_t conn_slot(struct dns_server *srv)
 	}
 	if (oldest < TCP_CONNS_MAX)
 		conn_close_counted(srv, oldest, &srv->tcp_counters.idle_evicted,
-				   "idle longest while all connection slots were taken");
+		                   "idle longest while all connection slots were taken");
 	return oldest;
 }
 
@@ -767,9 +771,11 @@ static bool accept_allowed(struct dns_server *srv, int fd, uint32_t peer)
 	srv->tcp_counters.per_client_rejected++;
 	addr_format_ipv4(peer, ip);
 	if (log_ratelimit_allow(&srv->tcp_rl))
-		log_warning("dns", "TCP connection from %s rejected: %u connections from this address are open total=%llu",
-			    ip, srv->cfg->dns_tcp_per_client,
-			    (unsigned long long)srv->tcp_counters.per_client_rejected);
+		log_warning(
+		        "dns",
+		        "TCP connection from %s rejected: %u connections from this address are open total=%llu",
+		        ip, srv->cfg->dns_tcp_per_client,
+		        (unsigned long long)srv->tcp_counters.per_client_rejected);
 	(void)close(fd);
 	return false;
 }
@@ -780,7 +786,7 @@ static void tcp_accept(struct dns_server *srv)
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof(peer);
 		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&peer, &plen,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		uint32_t address;
 		struct tcp_conn *c;
 		size_t slot;
@@ -821,7 +827,7 @@ static void tcp_sweep(struct dns_server *srv)
 			conn_close(srv, s);
 		else if (c->last_ms + TCP_IDLE_MS < now)
 			conn_close_counted(srv, s, &srv->tcp_counters.output_stalled,
-					   "answers not read within the idle timeout");
+			                   "answers not read within the idle timeout");
 	}
 }
 
@@ -844,7 +850,8 @@ static void *tcp_main(void *arg)
 				continue;
 			if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				conn_read(srv, slot);
-			if (srv->conns[slot] && (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+			if (srv->conns[slot] &&
+			    (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 				conn_service(srv, slot);
 		}
 		tcp_sweep(srv);
@@ -961,8 +968,7 @@ int dns_server_start(struct dns_server *srv)
 		return r;
 	}
 	addr_format_ipv4(srv->cfg->dns_address, ip);
-	log_notice("dns", "listening on %s:%u workers=%zu", ip, srv->cfg->dns_port,
-		   srv->n_workers);
+	log_notice("dns", "listening on %s:%u workers=%zu", ip, srv->cfg->dns_port, srv->n_workers);
 	/* Zones loaded before a restart may have changed meanwhile: tell the secondaries. */
 	for (size_t i = 0; i < atomic_load(&srv->current)->n_zones; i++)
 		notify_queue(srv, &atomic_load(&srv->current)->zones[i]);
@@ -1008,7 +1014,7 @@ void dns_server_free(struct dns_server *srv)
 }
 
 int dns_zone_export(const struct config *cfg, struct store *st, const char *zone_name, FILE *out,
-		    char *err, size_t err_size)
+                    char *err, size_t err_size)
 {
 	struct store_dns_inventory inv = { 0 };
 	struct dns_zone_params params;
@@ -1039,8 +1045,8 @@ int dns_zone_export(const struct config *cfg, struct store *st, const char *zone
 	}
 	z = dns_snapshot_zone_by_apex(snap, apex, apex_len);
 	if (z == NULL) {
-		size_t off = (size_t)snprintf(err, err_size, "rackd serves no zone \"%s\"; zones:",
-					      zone_name);
+		size_t off = (size_t)snprintf(err, err_size,
+		                              "rackd serves no zone \"%s\"; zones:", zone_name);
 
 		for (size_t i = 0; i < snap->n_zones && off < err_size; i++) {
 			char text[DNS_NAME_STRLEN];

@@ -36,4 +36,4 @@ void dns_server_free(struct dns_server *srv);
  * served zones), or another -errno with a message in err.
  */
 int dns_zone_export(const struct config *cfg, struct store *st, const char *zone_name, FILE *out,
-		    char *err, size_t err_size);
+                    char *err, size_t err_size);

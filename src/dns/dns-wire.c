@@ -37,7 +37,8 @@ int dns_name_read(struct wire_reader *r, uint8_t ret_name[DNS_NAME_MAX], size_t 
 			size_t target = (size_t)(c & 0x3f) << 8 | wire_read_u8(&cur);
 
 			/* Pointing strictly backwards, and a hop cap, rule out loops. */
-			if (wire_reader_error(&cur) || target >= label_off || ++hops > NAME_HOPS_MAX)
+			if (wire_reader_error(&cur) || target >= label_off ||
+			    ++hops > NAME_HOPS_MAX)
 				goto fail;
 			if (!jumped)
 				resume = wire_offset(&cur);
@@ -116,7 +117,7 @@ bool dns_name_equal(const uint8_t *a, const uint8_t *b)
 }
 
 int dns_name_suffix_offset(const uint8_t *name, size_t name_len, const uint8_t *suffix,
-			   size_t suffix_len)
+                           size_t suffix_len)
 {
 	size_t off = 0;
 
@@ -399,7 +400,7 @@ int dns_query_parse(const uint8_t *buf, size_t len, struct dns_query *ret_query)
 }
 
 int dns_rr_read_header(struct wire_reader *r, uint8_t ret_owner[DNS_NAME_MAX],
-		       size_t *ret_owner_len, struct dns_rr_header *ret_header)
+                       size_t *ret_owner_len, struct dns_rr_header *ret_header)
 {
 	struct dns_rr_header h;
 
@@ -427,8 +428,7 @@ void dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, size_t li
 	wire_write_zeros(&b->w, DNS_HEADER_LEN);
 }
 
-void dns_builder_finish_header(struct dns_builder *b, uint16_t id, uint16_t flags,
-			       uint16_t qdcount)
+void dns_builder_finish_header(struct dns_builder *b, uint16_t id, uint16_t flags, uint16_t qdcount)
 {
 	wire_patch_u16(&b->w, 0, id);
 	wire_patch_u16(&b->w, 2, flags);
@@ -508,7 +508,7 @@ int dns_builder_name(struct dns_builder *b, const uint8_t *name, bool compress)
 }
 
 int dns_builder_question(struct dns_builder *b, const uint8_t *qname, size_t qname_len,
-			 uint16_t qtype, uint16_t qclass)
+                         uint16_t qtype, uint16_t qclass)
 {
 	(void)qname_len;
 	(void)dns_builder_name(b, qname, false);
@@ -518,8 +518,7 @@ int dns_builder_question(struct dns_builder *b, const uint8_t *qname, size_t qna
 }
 
 /* Writes RDATA, compressing the embedded names of the RFC 1035 types. */
-static void write_rdata(struct dns_builder *b, uint16_t type, const uint8_t *rdata,
-			uint16_t rdlen)
+static void write_rdata(struct dns_builder *b, uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t first, second;
 
@@ -547,7 +546,7 @@ static void write_rdata(struct dns_builder *b, uint16_t type, const uint8_t *rda
 }
 
 int dns_builder_rr(struct dns_builder *b, enum dns_section section, const uint8_t *owner,
-		   uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+                   uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t rdlen_off;
 

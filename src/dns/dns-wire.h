@@ -13,23 +13,23 @@
 
 #include "core/wire.h"
 
-#define DNS_NAME_MAX	 255 /* wire length including the root label (RFC 1035 §2.3.4) */
-#define DNS_LABEL_MAX	 63
-#define DNS_NAME_STRLEN	 1024 /* presentation form, every byte escaped as \DDD */
-#define DNS_HEADER_LEN	 12
-#define DNS_UDP_MIN	 512   /* reply size without EDNS (RFC 1035 §4.2.1) */
-#define DNS_UDP_MAX	 1232  /* reply size cap with EDNS: no IP fragmentation on common paths */
-#define DNS_TCP_MAX	 65535
-#define DNS_COMPRESS_MAX 64    /* names remembered for compression per message */
+#define DNS_NAME_MAX     255 /* wire length including the root label (RFC 1035 §2.3.4) */
+#define DNS_LABEL_MAX    63
+#define DNS_NAME_STRLEN  1024 /* presentation form, every byte escaped as \DDD */
+#define DNS_HEADER_LEN   12
+#define DNS_UDP_MIN      512  /* reply size without EDNS (RFC 1035 §4.2.1) */
+#define DNS_UDP_MAX      1232 /* reply size cap with EDNS: no IP fragmentation on common paths */
+#define DNS_TCP_MAX      65535
+#define DNS_COMPRESS_MAX 64 /* names remembered for compression per message */
 
 /* Header flag bits in the 16-bit flags word (RFC 1035 §4.1.1, RFC 4035 §3.2). */
-#define DNS_FLAG_QR 0x8000
-#define DNS_FLAG_AA 0x0400
-#define DNS_FLAG_TC 0x0200
-#define DNS_FLAG_RD 0x0100
-#define DNS_FLAG_RA 0x0080
-#define DNS_FLAG_AD 0x0020
-#define DNS_FLAG_CD 0x0010
+#define DNS_FLAG_QR       0x8000
+#define DNS_FLAG_AA       0x0400
+#define DNS_FLAG_TC       0x0200
+#define DNS_FLAG_RD       0x0100
+#define DNS_FLAG_RA       0x0080
+#define DNS_FLAG_AD       0x0020
+#define DNS_FLAG_CD       0x0010
 
 #define DNS_OPCODE(flags) ((uint16_t)(((flags) >> 11) & 0xf))
 #define DNS_RCODE(flags)  ((uint16_t)((flags)&0xf))
@@ -125,7 +125,7 @@ bool dns_name_equal(const uint8_t *a, const uint8_t *b);
  * name below it (case-insensitive), or -1.
  */
 int dns_name_suffix_offset(const uint8_t *name, size_t name_len, const uint8_t *suffix,
-			   size_t suffix_len);
+                           size_t suffix_len);
 
 /* FNV-1a over the lower-cased name, so hash(a) == hash(b) when dns_name_equal(a, b). */
 uint32_t dns_name_hash(const uint8_t *name, size_t len);
@@ -153,7 +153,7 @@ struct dns_query {
 	uint16_t edns_udp_size;
 	bool edns_bad_cookie; /* a COOKIE option of a length RFC 7873 §5.2.2 calls malformed */
 	bool has_tsig;
-	bool has_soa;	     /* authority SOA of an IXFR request */
+	bool has_soa;        /* authority SOA of an IXFR request */
 	uint32_t soa_serial; /* its serial */
 };
 
@@ -178,8 +178,8 @@ enum dns_section {
 
 struct dns_builder {
 	struct wire_writer w;
-	size_t limit;	  /* bytes the message may use; less than the buffer for UDP */
-	size_t reserve;	  /* bytes kept free for the OPT record */
+	size_t limit;   /* bytes the message may use; less than the buffer for UDP */
+	size_t reserve; /* bytes kept free for the OPT record */
 	uint16_t counts[3];
 	uint16_t n_names;
 	uint16_t names[DNS_COMPRESS_MAX]; /* offsets of names written so far */
@@ -200,14 +200,14 @@ void dns_builder_init(struct dns_builder *b, uint8_t *buf, size_t cap, size_t li
 
 /* Writes the header: id, flags, and the section counts seen so far. */
 void dns_builder_finish_header(struct dns_builder *b, uint16_t id, uint16_t flags,
-			       uint16_t qdcount);
+                               uint16_t qdcount);
 
 /*
  * Writes the question: qname as received (case kept, and remembered for
  * compression so answers echo it), qtype and qclass. Returns 0 or -ENOSPC.
  */
 int dns_builder_question(struct dns_builder *b, const uint8_t *qname, size_t qname_len,
-			 uint16_t qtype, uint16_t qclass);
+                         uint16_t qtype, uint16_t qclass);
 
 /* Writes a name, compressed against earlier names when compress is true. */
 int dns_builder_name(struct dns_builder *b, const uint8_t *name, bool compress);
@@ -220,7 +220,7 @@ int dns_builder_name(struct dns_builder *b, const uint8_t *name, bool compress);
  * back with dns_builder_rollback().
  */
 int dns_builder_rr(struct dns_builder *b, enum dns_section section, const uint8_t *owner,
-		   uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
+                   uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
 
 void dns_builder_mark(const struct dns_builder *b, struct dns_builder_mark *ret_mark);
 void dns_builder_rollback(struct dns_builder *b, const struct dns_builder_mark *mark);
@@ -244,4 +244,4 @@ struct dns_rr_header {
 
 /* Parses an RR at the cursor (owner expanded into ret_owner, RDATA left unread). */
 int dns_rr_read_header(struct wire_reader *r, uint8_t ret_owner[DNS_NAME_MAX],
-		       size_t *ret_owner_len, struct dns_rr_header *ret_header);
+                       size_t *ret_owner_len, struct dns_rr_header *ret_header);

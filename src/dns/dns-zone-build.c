@@ -79,7 +79,7 @@ static const uint8_t ip6_arpa[] = "\003ip6\004arpa";
  * optional extra leading label (the RFC 2317 "first-prefixlen" zone label).
  */
 static size_t reverse4(const uint8_t *addr, unsigned octets, const char *extra, const char *first,
-		       uint8_t out[DNS_NAME_MAX])
+                       uint8_t out[DNS_NAME_MAX])
 {
 	char label[8];
 	size_t len = 0;
@@ -142,7 +142,8 @@ static int reverse_zones4(struct dns_apex_list *l, const struct store_dns_subnet
 	for (unsigned i = 0; i < count; i++) {
 		uint32_t z = htonl(net + (uint32_t)(i << (32 - zone_len)));
 
-		r = apex_add(l, name, reverse4((const uint8_t *)&z, zone_len / 8, NULL, NULL, name));
+		r = apex_add(l, name,
+		             reverse4((const uint8_t *)&z, zone_len / 8, NULL, NULL, name));
 		if (r < 0)
 			return r;
 	}
@@ -161,7 +162,8 @@ static int reverse_zones6(struct dns_apex_list *l, const struct store_dns_subnet
 		unsigned byte = 15 - shift / 8;
 		int r;
 
-		/* Adds i at bit position shift; zone_len - plen <= 3, so no carry leaves the byte. */
+		/* Adds i at bit position shift; zone_len - plen <= 3, so no carry leaves the byte.
+		 */
 		memcpy(addr, s->network, 16);
 		addr[byte] = (uint8_t)(addr[byte] | i << (shift % 8));
 		r = apex_add(l, name, reverse6(addr, zone_len / 4, name));
@@ -171,8 +173,9 @@ static int reverse_zones6(struct dns_apex_list *l, const struct store_dns_subnet
 	return 0;
 }
 
-int dns_apex_list_build(const struct dns_zone_params *params, const struct store_dns_subnet *subnets,
-			size_t n_subnets, struct dns_apex_list *ret_list)
+int dns_apex_list_build(const struct dns_zone_params *params,
+                        const struct store_dns_subnet *subnets, size_t n_subnets,
+                        struct dns_apex_list *ret_list)
 {
 	struct dns_apex_list l = { 0 };
 	int r;
@@ -229,7 +232,7 @@ struct inv_ctx {
 
 /* Adds an RR to the zone that contains owner; owners outside every zone are dropped. */
 static int inv_add(struct inv_ctx *c, const uint8_t *owner, size_t owner_len, uint16_t type,
-		   const uint8_t *rdata, size_t rdlen)
+                   const uint8_t *rdata, size_t rdlen)
 {
 	const struct dns_zone *z = dns_snapshot_find_zone(c->snap, owner, owner_len);
 	int r;
@@ -243,7 +246,7 @@ static int inv_add(struct inv_ctx *c, const uint8_t *owner, size_t owner_len, ui
 }
 
 static const struct store_dns_subnet *subnet_of(const struct store_dns_inventory *inv,
-						const struct store_dns_host *h)
+                                                const struct store_dns_host *h)
 {
 	size_t lo = 0, hi = inv->n_subnets;
 
@@ -263,7 +266,7 @@ static const struct store_dns_subnet *subnet_of(const struct store_dns_inventory
 
 /* Builds label(s) + domain in wire form; false when the text is not a valid host name. */
 static bool host_name(const char *labels, const char *domain, uint8_t out[DNS_NAME_MAX],
-		      size_t *ret_len)
+                      size_t *ret_len)
 {
 	char text[2 * STORE_DOMAIN_MAX];
 	uint8_t name[DNS_NAME_MAX];
@@ -273,7 +276,7 @@ static bool host_name(const char *labels, const char *domain, uint8_t out[DNS_NA
 	if (labels[0] == '\0')
 		return false;
 	n = domain[0] ? snprintf(text, sizeof(text), "%s.%s", labels, domain)
-		      : snprintf(text, sizeof(text), "%s", labels);
+	              : snprintf(text, sizeof(text), "%s", labels);
 	if (n < 0 || (size_t)n >= sizeof(text) || dns_name_from_text(text, name, &len) < 0)
 		return false;
 	dns_name_lower(name);
@@ -307,7 +310,7 @@ static void iface_label(const char *ifname, char out[STORE_IFNAME_MAX])
 }
 
 static size_t ptr_owner(const struct store_dns_host *h, const struct store_dns_subnet *s,
-			uint8_t out[DNS_NAME_MAX])
+                        uint8_t out[DNS_NAME_MAX])
 {
 	char label[8], first[4];
 
@@ -398,13 +401,13 @@ static int inv_delegations(struct inv_ctx *c)
 		const struct dns_zone *z = &c->snap->zones[i];
 		size_t parent_off = 1u + z->apex[0];
 
-		if (z->apex_len <= 1 ||
-		    !dns_snapshot_find_zone(c->snap, z->apex + parent_off, z->apex_len - parent_off))
+		if (z->apex_len <= 1 || !dns_snapshot_find_zone(c->snap, z->apex + parent_off,
+		                                                z->apex_len - parent_off))
 			continue;
 		for (size_t k = 0; k < c->params->n_ns; k++) {
 			const uint8_t *ns = c->params->ns[k];
 			int r = inv_add(c, z->apex, z->apex_len, DNS_TYPE_NS, ns,
-					dns_name_length(ns, DNS_NAME_MAX));
+			                dns_name_length(ns, DNS_NAME_MAX));
 
 			if (r < 0)
 				return r;
@@ -436,7 +439,7 @@ static void move_delegations_to_parent(struct inv_ctx *c)
 }
 
 int dns_inventory_tables_build(struct dns_snapshot *snap, const struct dns_zone_params *params,
-			       const struct store_dns_inventory *inv, size_t *skipped)
+                               const struct store_dns_inventory *inv, size_t *skipped)
 {
 	struct inv_ctx c = { .snap = snap, .params = params, .inv = inv };
 	int r = 0;
@@ -461,9 +464,9 @@ int dns_inventory_tables_build(struct dns_snapshot *snap, const struct dns_zone_
 
 static bool conflicts_with_inventory(const struct dns_zone *z, const struct dns_rr *rr)
 {
-	const struct dns_node *node = dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], rr->owner,
-						       rr->owner_len,
-						       dns_name_hash(rr->owner, rr->owner_len));
+	const struct dns_node *node =
+	        dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], rr->owner, rr->owner_len,
+	                         dns_name_hash(rr->owner, rr->owner_len));
 
 	if (node == NULL)
 		return false;
@@ -474,7 +477,7 @@ static bool conflicts_with_inventory(const struct dns_zone *z, const struct dns_
 }
 
 int dns_record_check_inventory(const struct dns_snapshot *snap, const char *name, uint16_t type,
-			       char *err, size_t err_size)
+                               char *err, size_t err_size)
 {
 	struct dns_rr rr = { .type = type };
 	uint8_t owner[DNS_NAME_MAX];
@@ -493,25 +496,26 @@ int dns_record_check_inventory(const struct dns_snapshot *snap, const char *name
 	if (z == NULL || !conflicts_with_inventory(z, &rr))
 		return 0;
 	node = dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], owner, owner_len,
-				dns_name_hash(owner, owner_len));
+	                        dns_name_hash(owner, owner_len));
 	n = snprintf(err, err_size, "%s has inventory records of type", name);
 	off = n < 0 ? 0 : (size_t)n;
 	for (uint16_t i = 0; i < node->n_rrsets && off < err_size; i++) {
 		n = snprintf(err + off, err_size - off, "%s %s", i ? "," : "",
-			     dns_type_name(node->rrsets[i].type, tbuf));
+		             dns_type_name(node->rrsets[i].type, tbuf));
 		off += n < 0 ? 0 : (size_t)n;
 	}
 	if (off < err_size)
-		(void)snprintf(err + off, err_size - off,
-			       " (from machines, addresses or subnets); a CNAME cannot share a name with other data");
+		(void)snprintf(
+		        err + off, err_size - off,
+		        " (from machines, addresses or subnets); a CNAME cannot share a name with other data");
 	return -EEXIST;
 }
 
 static bool duplicates_inventory(const struct dns_zone *z, const struct dns_rr *rr)
 {
-	const struct dns_node *node = dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], rr->owner,
-						       rr->owner_len,
-						       dns_name_hash(rr->owner, rr->owner_len));
+	const struct dns_node *node =
+	        dns_table_lookup(z->layers[DNS_LAYER_INVENTORY], rr->owner, rr->owner_len,
+	                         dns_name_hash(rr->owner, rr->owner_len));
 	const struct dns_rrset *set = dns_node_rrset(node, rr->type);
 
 	for (uint16_t i = 0; set && i < set->n_rr; i++) {
@@ -556,7 +560,7 @@ static int api_rdata(uint16_t type, const char *text, uint8_t *out, size_t cap, 
 }
 
 static int api_add(struct dns_snapshot *snap, const struct dns_zone_params *params,
-		   const struct store_dns_record *rec, struct dns_rrlist *list, size_t *skipped)
+                   const struct store_dns_record *rec, struct dns_rrlist *list, size_t *skipped)
 {
 	uint8_t owner[DNS_NAME_MAX], rdata[DNS_RDATA_MAX];
 	uint16_t type = dns_type_from_name(rec->type);
@@ -576,7 +580,7 @@ static int api_add(struct dns_snapshot *snap, const struct dns_zone_params *para
 	if (at_apex && (type == DNS_TYPE_CNAME || type == DNS_TYPE_NS))
 		goto skip;
 	r = dns_rrlist_add(list, owner, owner_len, type, rec->ttl ? rec->ttl : params->ttl, rdata,
-			   rdlen);
+	                   rdlen);
 	if (r < 0)
 		return r;
 	list->rrs[list->n - 1].zone = (uint32_t)(z - snap->zones);
@@ -633,7 +637,7 @@ static void drop_cname_conflicts(struct dns_rrlist *list, size_t *skipped)
 }
 
 int dns_api_tables_build(struct dns_snapshot *snap, const struct dns_zone_params *params,
-			 const struct store_dns_record *records, size_t n_records, size_t *skipped)
+                         const struct store_dns_record *records, size_t n_records, size_t *skipped)
 {
 	struct dns_rrlist list = { 0 };
 	int r = 0;
@@ -678,11 +682,11 @@ static int blob_put(struct blob *b, const void *src, size_t n)
 }
 
 static int blob_put_rr(struct blob *b, const uint8_t *owner, size_t owner_len, uint16_t type,
-		       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+                       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
-	uint8_t fixed[8] = { (uint8_t)(type >> 8), (uint8_t)type,	 (uint8_t)(ttl >> 24),
-			     (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8), (uint8_t)ttl,
-			     (uint8_t)(rdlen >> 8), (uint8_t)rdlen };
+	uint8_t fixed[8] = { (uint8_t)(type >> 8),  (uint8_t)type,       (uint8_t)(ttl >> 24),
+		             (uint8_t)(ttl >> 16),  (uint8_t)(ttl >> 8), (uint8_t)ttl,
+		             (uint8_t)(rdlen >> 8), (uint8_t)rdlen };
 	int r = blob_put(b, owner, owner_len);
 
 	if (r == 0)
@@ -693,7 +697,7 @@ static int blob_put_rr(struct blob *b, const uint8_t *owner, size_t owner_len, u
 }
 
 static bool rrset_has(const struct dns_rrset *set, uint32_t ttl, const uint8_t *rdata,
-		      uint16_t rdlen)
+                      uint16_t rdlen)
 {
 	if (set == NULL || set->ttl != ttl)
 		return false;
@@ -729,7 +733,7 @@ static int table_minus(const struct dns_table *a, const struct dns_table *b, str
 				if (rrset_has(oset, set->ttl, rd, len))
 					continue;
 				r = blob_put_rr(out, node->name, node->name_len, set->type,
-						set->ttl, rd, len);
+				                set->ttl, rd, len);
 				if (r < 0)
 					return r;
 			}
@@ -739,7 +743,7 @@ static int table_minus(const struct dns_table *a, const struct dns_table *b, str
 }
 
 int dns_ixfr_step_new(const struct dns_zone *old, const struct dns_zone *cur,
-		      struct dns_ixfr_step **ret_step)
+                      struct dns_ixfr_step **ret_step)
 {
 	struct blob removed = { 0 }, added = { 0 };
 	struct dns_ixfr_step *step;

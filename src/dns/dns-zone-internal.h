@@ -36,11 +36,11 @@ struct dns_rrlist {
 
 /* Copies owner (lower-casing it) and rdata. Errors: -ENOMEM, -E2BIG. */
 int dns_rrlist_add(struct dns_rrlist *l, const uint8_t *owner, size_t owner_len, uint16_t type,
-		   uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+                   uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 void dns_rrlist_done(struct dns_rrlist *l);
 
 uint64_t dns_rr_hash(const uint8_t *owner, size_t owner_len, uint16_t type, uint32_t ttl,
-		     const uint8_t *rdata, size_t rdlen);
+                     const uint8_t *rdata, size_t rdlen);
 
 /* Served zone apexes, sorted and unique. */
 struct dns_apex_list {
@@ -50,15 +50,16 @@ struct dns_apex_list {
 	size_t cap;
 };
 
-int dns_apex_list_build(const struct dns_zone_params *params, const struct store_dns_subnet *subnets,
-			size_t n_subnets, struct dns_apex_list *ret_list);
+int dns_apex_list_build(const struct dns_zone_params *params,
+                        const struct store_dns_subnet *subnets, size_t n_subnets,
+                        struct dns_apex_list *ret_list);
 void dns_apex_list_done(struct dns_apex_list *list);
 
 /* Index of the zone with the longest apex that is a suffix of name, or -1. */
 long dns_apex_list_find(const struct dns_apex_list *list, const uint8_t *name, size_t len);
 
 int dns_table_build(const uint8_t *apex, size_t apex_len, struct dns_rr *const *rrs, size_t n,
-		    struct dns_table **ret_table);
+                    struct dns_table **ret_table);
 void dns_table_unref(struct dns_table *t);
 
 /* Sorts list by zone and owner and builds one table per zone in layer. */
@@ -66,12 +67,12 @@ int dns_layer_build(struct dns_snapshot *snap, enum dns_layer layer, struct dns_
 
 /* Generates the inventory layer: host names, interface names, PTRs, delegations. */
 int dns_inventory_tables_build(struct dns_snapshot *snap, const struct dns_zone_params *params,
-			       const struct store_dns_inventory *inv, size_t *skipped);
+                               const struct store_dns_inventory *inv, size_t *skipped);
 
 /* Generates the API layer, skipping records that conflict with the inventory. */
 int dns_api_tables_build(struct dns_snapshot *snap, const struct dns_zone_params *params,
-			 const struct store_dns_record *records, size_t n_records, size_t *skipped);
+                         const struct store_dns_record *records, size_t n_records, size_t *skipped);
 
 /* Computes the RRs removed and added between two versions of a zone. -E2BIG when too large. */
 int dns_ixfr_step_new(const struct dns_zone *old, const struct dns_zone *cur,
-		      struct dns_ixfr_step **ret_step);
+                      struct dns_ixfr_step **ret_step);

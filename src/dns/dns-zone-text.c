@@ -17,11 +17,11 @@ static const struct {
 	uint16_t type;
 	const char *name;
 } type_names[] = {
-	{ DNS_TYPE_A, "A" },	     { DNS_TYPE_NS, "NS" },	{ DNS_TYPE_CNAME, "CNAME" },
-	{ DNS_TYPE_SOA, "SOA" },     { DNS_TYPE_PTR, "PTR" },	{ DNS_TYPE_MX, "MX" },
-	{ DNS_TYPE_TXT, "TXT" },     { DNS_TYPE_AAAA, "AAAA" }, { DNS_TYPE_SRV, "SRV" },
-	{ DNS_TYPE_OPT, "OPT" },     { DNS_TYPE_DS, "DS" },	{ DNS_TYPE_TSIG, "TSIG" },
-	{ DNS_TYPE_IXFR, "IXFR" },   { DNS_TYPE_AXFR, "AXFR" }, { DNS_TYPE_ANY, "ANY" },
+	{ DNS_TYPE_A, "A" },       { DNS_TYPE_NS, "NS" },     { DNS_TYPE_CNAME, "CNAME" },
+	{ DNS_TYPE_SOA, "SOA" },   { DNS_TYPE_PTR, "PTR" },   { DNS_TYPE_MX, "MX" },
+	{ DNS_TYPE_TXT, "TXT" },   { DNS_TYPE_AAAA, "AAAA" }, { DNS_TYPE_SRV, "SRV" },
+	{ DNS_TYPE_OPT, "OPT" },   { DNS_TYPE_DS, "DS" },     { DNS_TYPE_TSIG, "TSIG" },
+	{ DNS_TYPE_IXFR, "IXFR" }, { DNS_TYPE_AXFR, "AXFR" }, { DNS_TYPE_ANY, "ANY" },
 };
 
 uint16_t dns_type_from_name(const char *name)
@@ -59,7 +59,8 @@ bool dns_type_is_api(uint16_t type)
 
 /* RDATA from text */
 
-static int errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int errorf(char *err, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static int errorf(char *err, size_t size, const char *fmt, ...)
 {
@@ -94,7 +95,7 @@ static bool parse_number(const char **p, uint32_t max, uint32_t *ret)
  * "no service": MX (RFC 7505) and SRV (RFC 2782).
  */
 static int parse_target(uint16_t type, const char *text, uint8_t *out, size_t cap, size_t *len,
-			char *err, size_t err_size)
+                        char *err, size_t err_size)
 {
 	uint8_t name[DNS_NAME_MAX];
 	size_t n;
@@ -102,12 +103,14 @@ static int parse_target(uint16_t type, const char *text, uint8_t *out, size_t ca
 	if (dns_name_from_text(text, name, &n) < 0 || n > cap)
 		return errorf(err, err_size, "invalid domain name \"%s\"", text);
 	if (!dns_name_is_hostname(name, type == DNS_TYPE_CNAME || type == DNS_TYPE_PTR))
-		return errorf(err, err_size,
-			      "invalid domain name \"%s\": labels are letters, digits and inner '-' (RFC 1123)",
-			      text);
+		return errorf(
+		        err, err_size,
+		        "invalid domain name \"%s\": labels are letters, digits and inner '-' (RFC 1123)",
+		        text);
 	if (n == 1 && type != DNS_TYPE_MX && type != DNS_TYPE_SRV)
-		return errorf(err, err_size,
-			      "invalid domain name \".\": only MX and SRV records may point at the root");
+		return errorf(
+		        err, err_size,
+		        "invalid domain name \".\": only MX and SRV records may point at the root");
 	dns_name_lower(name);
 	memcpy(out, name, n);
 	*len = n;
@@ -139,8 +142,8 @@ static int txt_escape(const char **p)
  * Appends one character-string (RFC 1035 §3.3) at *p: quoted ("...") when
  * quoted, else a word up to the next blank. Advances *p past it.
  */
-static int txt_string(const char **p, bool quoted, uint8_t *out, size_t cap, size_t *off,
-		      char *err, size_t err_size)
+static int txt_string(const char **p, bool quoted, uint8_t *out, size_t cap, size_t *off, char *err,
+                      size_t err_size)
 {
 	const char *s = *p + (quoted ? 1 : 0);
 	size_t len_at = *off, n = 0;
@@ -156,24 +159,28 @@ static int txt_string(const char **p, bool quoted, uint8_t *out, size_t cap, siz
 		if (!quoted && (c == '\0' || c == ' ' || c == '\t'))
 			break;
 		if (c == '\0')
-			return errorf(err, err_size, "invalid TXT data: a quoted string is not closed");
-		if (!quoted && c == '"')
 			return errorf(err, err_size,
-				      "invalid TXT data: quote inside an unquoted word; write \\\" or quote the whole string");
+			              "invalid TXT data: a quoted string is not closed");
+		if (!quoted && c == '"')
+			return errorf(
+			        err, err_size,
+			        "invalid TXT data: quote inside an unquoted word; write \\\" or quote the whole string");
 		if (c == '\\') {
 			c = txt_escape(&s);
 			if (c < 0)
-				return errorf(err, err_size,
-					      "invalid TXT data: a backslash must be followed by a character or three digits 000-255");
+				return errorf(
+				        err, err_size,
+				        "invalid TXT data: a backslash must be followed by a character or three digits 000-255");
 		} else if (c < ' ' && c != '\t') {
 			return errorf(err, err_size,
-				      "invalid TXT data: control character; write it as \\DDD");
+			              "invalid TXT data: control character; write it as \\DDD");
 		} else {
 			s++;
 		}
 		if (n == 255)
-			return errorf(err, err_size,
-				      "invalid TXT data: a string is longer than 255 bytes; split it into several quoted strings");
+			return errorf(
+			        err, err_size,
+			        "invalid TXT data: a string is longer than 255 bytes; split it into several quoted strings");
 		if (*off >= cap)
 			return errorf(err, err_size, "TXT data is too long");
 		out[(*off)++] = (uint8_t)c;
@@ -189,7 +196,7 @@ static int txt_string(const char **p, bool quoted, uint8_t *out, size_t cap, siz
  * blanks, or a single unquoted word, each at most 255 bytes (RFC 1035 §3.3.14).
  */
 static int parse_txt(const char *text, uint8_t *out, size_t cap, size_t *ret_len, char *err,
-		     size_t err_size)
+                     size_t err_size)
 {
 	const char *p = text + strspn(text, " \t");
 	size_t off = 0;
@@ -200,9 +207,10 @@ static int parse_txt(const char *text, uint8_t *out, size_t cap, size_t *ret_len
 		if (r < 0)
 			return r;
 		if (p[strspn(p, " \t")] != '\0')
-			return errorf(err, err_size,
-				      "invalid TXT data \"%s\": text with blanks must be quoted, as \"v=spf1 -all\"",
-				      text);
+			return errorf(
+			        err, err_size,
+			        "invalid TXT data \"%s\": text with blanks must be quoted, as \"v=spf1 -all\"",
+			        text);
 		*ret_len = off;
 		return 0;
 	}
@@ -211,21 +219,23 @@ static int parse_txt(const char *text, uint8_t *out, size_t cap, size_t *ret_len
 		if (r < 0)
 			return r;
 		if (*p != '\0' && *p != ' ' && *p != '\t')
-			return errorf(err, err_size,
-				      "invalid TXT data \"%s\": expected a blank after a quoted string",
-				      text);
+			return errorf(
+			        err, err_size,
+			        "invalid TXT data \"%s\": expected a blank after a quoted string",
+			        text);
 		p += strspn(p, " \t");
 	}
 	if (*p != '\0')
-		return errorf(err, err_size,
-			      "invalid TXT data \"%s\": expected only quoted strings after the first",
-			      text);
+		return errorf(
+		        err, err_size,
+		        "invalid TXT data \"%s\": expected only quoted strings after the first",
+		        text);
 	*ret_len = off;
 	return 0;
 }
 
 int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, size_t cap,
-			size_t *ret_len, char *err, size_t err_size)
+                        size_t *ret_len, char *err, size_t err_size)
 {
 	uint32_t a, b, c;
 	const char *p = text;
@@ -251,7 +261,8 @@ int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, siz
 	case DNS_TYPE_MX:
 		if (cap < 2 || !parse_number(&p, 65535, &a))
 			return errorf(err, err_size,
-				      "invalid MX data \"%s\": expected \"PREFERENCE EXCHANGE\"", text);
+			              "invalid MX data \"%s\": expected \"PREFERENCE EXCHANGE\"",
+			              text);
 		ret_rdata[0] = (uint8_t)(a >> 8);
 		ret_rdata[1] = (uint8_t)a;
 		if (parse_target(type, p, ret_rdata + 2, cap - 2, &n, err, err_size) < 0)
@@ -261,9 +272,10 @@ int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, siz
 	case DNS_TYPE_SRV:
 		if (cap < 6 || !parse_number(&p, 65535, &a) || !parse_number(&p, 65535, &b) ||
 		    !parse_number(&p, 65535, &c))
-			return errorf(err, err_size,
-				      "invalid SRV data \"%s\": expected \"PRIORITY WEIGHT PORT TARGET\"",
-				      text);
+			return errorf(
+			        err, err_size,
+			        "invalid SRV data \"%s\": expected \"PRIORITY WEIGHT PORT TARGET\"",
+			        text);
 		ret_rdata[0] = (uint8_t)(a >> 8);
 		ret_rdata[1] = (uint8_t)a;
 		ret_rdata[2] = (uint8_t)(b >> 8);
@@ -288,7 +300,8 @@ struct text_out {
 	bool overflow;
 };
 
-static void out_printf(struct text_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(struct text_out *o, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static void out_printf(struct text_out *o, const char *fmt, ...)
 {
@@ -365,11 +378,10 @@ static void out_soa(struct text_out *o, const uint8_t *rdata, uint16_t rdlen)
 	out_printf(o, " ");
 	out_name(o, rdata + first, second);
 	out_printf(o, " %u %u %u %u %u", be32(f), be32(f + 4), be32(f + 8), be32(f + 12),
-		   be32(f + 16));
+	           be32(f + 16));
 }
 
-int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf,
-		      size_t size)
+int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf, size_t size)
 {
 	struct text_out o = { .buf = buf, .size = size };
 	char addr[INET6_ADDRSTRLEN];
@@ -447,7 +459,7 @@ int dns_zone_params_from_config(const struct config *cfg, struct dns_zone_params
 	if (p.n_ns == 0)
 		return -EINVAL;
 	if (mailbox_to_name(cfg->dns_soa_contact[0] ? cfg->dns_soa_contact : "hostmaster.invalid",
-			    p.rname, &len) < 0)
+	                    p.rname, &len) < 0)
 		return -EINVAL;
 	dns_name_lower(p.rname);
 	(void)snprintf(p.default_domain, sizeof(p.default_domain), "%s", cfg->dns_domain);
@@ -462,9 +474,9 @@ int dns_zone_params_from_config(const struct config *cfg, struct dns_zone_params
 /* API record checks */
 
 int dns_record_check(const struct dns_zone_params *params, const struct store_dns_subnet *subnets,
-		     size_t n_subnets, const char *name, uint16_t type, const char *data,
-		     char ret_name[STORE_DOMAIN_MAX], char *err, size_t err_size,
-		     const char **ret_field)
+                     size_t n_subnets, const char *name, uint16_t type, const char *data,
+                     char ret_name[STORE_DOMAIN_MAX], char *err, size_t err_size,
+                     const char **ret_field)
 {
 	uint8_t owner[DNS_NAME_MAX], rdata[DNS_RDATA_MAX];
 	struct dns_apex_list apexes = { 0 };
@@ -475,15 +487,17 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
 
 	*ret_field = "type";
 	if (!dns_type_is_api(type))
-		return errorf(err, err_size, "type must be one of A, AAAA, CNAME, TXT, SRV, MX, NS");
+		return errorf(err, err_size,
+		              "type must be one of A, AAAA, CNAME, TXT, SRV, MX, NS");
 	*ret_field = "name";
 	if (dns_name_from_text(name, owner, &owner_len) < 0 || owner_len <= 1)
 		return errorf(err, err_size, "invalid name \"%s\": expected a domain name", name);
 	dns_name_lower(owner);
 	if (!dns_name_is_hostname(owner, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT))
-		return errorf(err, err_size,
-			      "invalid name \"%s\": labels are letters, digits and inner '-' (RFC 1123)%s",
-			      name, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT ? " or '_'" : "");
+		return errorf(
+		        err, err_size,
+		        "invalid name \"%s\": labels are letters, digits and inner '-' (RFC 1123)%s",
+		        name, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT ? " or '_'" : "");
 	r = dns_apex_list_build(params, subnets, n_subnets, &apexes);
 	if (r < 0)
 		return r;
@@ -494,9 +508,10 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
 	}
 	if (apexes.len[zone] == owner_len && (type == DNS_TYPE_CNAME || type == DNS_TYPE_NS)) {
 		dns_apex_list_done(&apexes);
-		return errorf(err, err_size,
-			      "a %s record cannot be at a zone apex; rackd writes the apex NS from [dns] ns",
-			      type == DNS_TYPE_CNAME ? "CNAME" : "NS");
+		return errorf(
+		        err, err_size,
+		        "a %s record cannot be at a zone apex; rackd writes the apex NS from [dns] ns",
+		        type == DNS_TYPE_CNAME ? "CNAME" : "NS");
 	}
 	dns_apex_list_done(&apexes);
 	*ret_field = "data";
@@ -527,7 +542,7 @@ struct export_list {
 };
 
 static int collect_rr(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl,
-		      const uint8_t *rdata, uint16_t rdlen)
+                      const uint8_t *rdata, uint16_t rdlen)
 {
 	struct export_list *l = ctx;
 
@@ -583,7 +598,7 @@ static int export_compare(const void *pa, const void *pb)
 }
 
 static int write_rr(FILE *out, const uint8_t *owner, uint16_t type, uint32_t ttl,
-		    const uint8_t *rdata, uint16_t rdlen)
+                    const uint8_t *rdata, uint16_t rdlen)
 {
 	char name[DNS_NAME_STRLEN], tbuf[16];
 	char *text;
@@ -596,8 +611,8 @@ static int write_rr(FILE *out, const uint8_t *owner, uint16_t type, uint32_t ttl
 	r = dns_name_to_text(owner, name, sizeof(name));
 	if (r == 0)
 		r = dns_rdata_to_text(type, rdata, rdlen, text, size);
-	if (r == 0 && fprintf(out, "%s\t%u\tIN\t%s\t%s\n", name, ttl, dns_type_name(type, tbuf),
-			      text) < 0)
+	if (r == 0 &&
+	    fprintf(out, "%s\t%u\tIN\t%s\t%s\n", name, ttl, dns_type_name(type, tbuf), text) < 0)
 		r = -EIO;
 	free(text);
 	return r;
@@ -616,14 +631,14 @@ int dns_zone_write_master(const struct dns_zone *zone, FILE *out)
 		goto out;
 	qsort(l.rrs, l.n, sizeof(*l.rrs), export_compare);
 	if (fprintf(out, "; zone %s serial %u, written by rackd\n$ORIGIN %s\n", apex, zone->serial,
-		    apex) < 0) {
+	            apex) < 0) {
 		r = -EIO;
 		goto out;
 	}
 	r = write_rr(out, zone->apex, DNS_TYPE_SOA, zone->ttl, zone->soa, zone->soa_len);
 	for (size_t i = 0; r == 0 && i < l.n; i++)
 		r = write_rr(out, l.rrs[i].owner, l.rrs[i].type, l.rrs[i].ttl, l.rrs[i].rdata,
-			     l.rrs[i].rdlen);
+		             l.rrs[i].rdlen);
 out:
 	free(l.rrs);
 	return r;

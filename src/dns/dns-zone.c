@@ -81,7 +81,7 @@ void *dns_arena_dup(struct dns_arena *a, const void *src, size_t n)
 /* RR lists */
 
 int dns_rrlist_add(struct dns_rrlist *l, const uint8_t *owner, size_t owner_len, uint16_t type,
-		   uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+                   uint32_t ttl, const uint8_t *rdata, size_t rdlen)
 {
 	struct dns_rr *rr;
 
@@ -175,10 +175,10 @@ static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
 }
 
 uint64_t dns_rr_hash(const uint8_t *owner, size_t owner_len, uint16_t type, uint32_t ttl,
-		     const uint8_t *rdata, size_t rdlen)
+                     const uint8_t *rdata, size_t rdlen)
 {
-	uint8_t fixed[6] = { (uint8_t)(type >> 8), (uint8_t)type, (uint8_t)(ttl >> 24),
-			     (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8), (uint8_t)ttl };
+	uint8_t fixed[6] = { (uint8_t)(type >> 8), (uint8_t)type,       (uint8_t)(ttl >> 24),
+		             (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8), (uint8_t)ttl };
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	h = fnv64(h, owner, owner_len);
@@ -198,8 +198,8 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
-const struct dns_node *dns_table_lookup(const struct dns_table *t, const uint8_t *name,
-					size_t len, uint32_t hash)
+const struct dns_node *dns_table_lookup(const struct dns_table *t, const uint8_t *name, size_t len,
+                                        uint32_t hash)
 {
 	if (t == NULL || t->n_nodes == 0)
 		return NULL;
@@ -240,7 +240,7 @@ static struct dns_node *node_new(struct dns_table *t, const uint8_t *name, size_
 
 /* Fills one node from rrs[0..n) (same owner, sorted by type). */
 static int node_fill(struct dns_table *t, struct dns_node *node, const uint8_t *apex,
-		     size_t apex_len, struct dns_rr *const *rrs, size_t n)
+                     size_t apex_len, struct dns_rr *const *rrs, size_t n)
 {
 	struct dns_rrset *sets;
 	size_t n_sets = 0, bytes = 0;
@@ -281,7 +281,7 @@ static int node_fill(struct dns_table *t, struct dns_node *node, const uint8_t *
 		memcpy(data + 2, rr->rdata, rr->rdlen);
 		data += 2u + rr->rdlen;
 		t->content_hash += dns_rr_hash(rr->owner, rr->owner_len, rr->type, rr->ttl,
-					       rr->rdata, rr->rdlen);
+		                               rr->rdata, rr->rdlen);
 		t->n_rrs++;
 		if (rr->type == DNS_TYPE_CNAME)
 			node->flags |= DNS_NODE_CNAME;
@@ -327,7 +327,7 @@ void dns_table_unref(struct dns_table *t)
 
 /* Builds a table from sorted, de-duplicated RRs of one zone. */
 int dns_table_build(const uint8_t *apex, size_t apex_len, struct dns_rr *const *rrs, size_t n,
-		    struct dns_table **ret_table)
+                    struct dns_table **ret_table)
 {
 	unsigned apex_labels = dns_name_labels(apex);
 	size_t bound = 0, start;
@@ -428,7 +428,7 @@ void dns_snapshot_set_serial(struct dns_snapshot *snap, size_t i, uint32_t seria
 }
 
 static void zone_init(struct dns_zone *z, const uint8_t *apex, size_t apex_len,
-		      const struct dns_zone_params *p)
+                      const struct dns_zone_params *p)
 {
 	size_t off = 0;
 
@@ -456,7 +456,7 @@ static void zone_init(struct dns_zone *z, const uint8_t *apex, size_t apex_len,
 }
 
 const struct dns_zone *dns_snapshot_zone_by_apex(const struct dns_snapshot *snap,
-						 const uint8_t *apex, size_t apex_len)
+                                                 const uint8_t *apex, size_t apex_len)
 {
 	uint32_t h = dns_name_hash(apex, apex_len);
 
@@ -475,12 +475,12 @@ const struct dns_zone *dns_snapshot_zone_by_apex(const struct dns_snapshot *snap
 	}
 }
 
-const struct dns_zone *dns_snapshot_find_zone(const struct dns_snapshot *snap,
-					      const uint8_t *name, size_t name_len)
+const struct dns_zone *dns_snapshot_find_zone(const struct dns_snapshot *snap, const uint8_t *name,
+                                              size_t name_len)
 {
 	for (size_t off = 0; off < name_len; off += 1u + name[off]) {
-		const struct dns_zone *z = dns_snapshot_zone_by_apex(snap, name + off,
-								     name_len - off);
+		const struct dns_zone *z =
+		        dns_snapshot_zone_by_apex(snap, name + off, name_len - off);
 
 		if (z)
 			return z;
@@ -584,7 +584,7 @@ static bool same_zone_list(const struct dns_snapshot *a, const struct dns_apex_l
 static uint64_t params_hash(const struct dns_zone *z)
 {
 	uint64_t h = dns_rr_hash(z->apex, z->apex_len, DNS_TYPE_NS, z->ns.ttl, z->ns_rdata,
-				 sizeof(z->ns_rdata));
+	                         sizeof(z->ns_rdata));
 	size_t names = dns_name_length(z->soa, z->soa_len);
 
 	names += dns_name_length(z->soa + names, z->soa_len - names);
@@ -622,9 +622,9 @@ static int zone_follow(struct dns_zone *z, const struct dns_zone *old)
 }
 
 int dns_snapshot_build(const struct dns_zone_params *params, const struct store_dns_inventory *inv,
-		       const struct store_dns_record *records, size_t n_records,
-		       struct dns_snapshot *prev, bool reuse_inventory,
-		       struct dns_snapshot **ret_snapshot, size_t *ret_skipped)
+                       const struct store_dns_record *records, size_t n_records,
+                       struct dns_snapshot *prev, bool reuse_inventory,
+                       struct dns_snapshot **ret_snapshot, size_t *ret_skipped)
 {
 	struct dns_apex_list apexes = { 0 };
 	struct dns_snapshot *snap;
@@ -654,7 +654,7 @@ int dns_snapshot_build(const struct dns_zone_params *params, const struct store_
 	if (reuse_inventory && same_zone_list(prev, &apexes)) {
 		for (size_t i = 0; i < snap->n_zones; i++) {
 			snap->zones[i].layers[DNS_LAYER_INVENTORY] =
-				prev->zones[i].layers[DNS_LAYER_INVENTORY];
+			        prev->zones[i].layers[DNS_LAYER_INVENTORY];
 			if (snap->zones[i].layers[DNS_LAYER_INVENTORY])
 				snap->zones[i].layers[DNS_LAYER_INVENTORY]->refs++;
 		}

@@ -18,23 +18,23 @@
 #include "dns/dns-wire.h"
 #include "store/store-dns.h"
 
-#define DNS_NS_MAX	     8
-#define DNS_ZONES_MAX	     4096 /* zones in one snapshot */
-#define DNS_RECORDS_MAX	     1000000
-#define DNS_RDATA_MAX	     65535
-#define DNS_IXFR_HISTORY_MAX 32       /* versions kept per zone for IXFR */
+#define DNS_NS_MAX           8
+#define DNS_ZONES_MAX        4096 /* zones in one snapshot */
+#define DNS_RECORDS_MAX      1000000
+#define DNS_RDATA_MAX        65535
+#define DNS_IXFR_HISTORY_MAX 32         /* versions kept per zone for IXFR */
 #define DNS_IXFR_BYTES_MAX   (8u << 20) /* diff bytes kept per zone */
 
 /* Zone-wide settings from the [dns] section. */
 struct dns_zone_params {
-	uint32_t ttl;	       /* generated records, and API records without a TTL */
+	uint32_t ttl;          /* generated records, and API records without a TTL */
 	uint32_t negative_ttl; /* SOA MINIMUM (RFC 2308 §4) */
 	uint32_t refresh;
 	uint32_t retry;
 	uint32_t expire;
 	uint8_t ns[DNS_NS_MAX][DNS_NAME_MAX]; /* apex NS targets, wire form, lower case */
 	size_t n_ns;
-	uint8_t rname[DNS_NAME_MAX]; /* SOA RNAME: hostmaster.example.org. */
+	uint8_t rname[DNS_NAME_MAX];           /* SOA RNAME: hostmaster.example.org. */
 	char default_domain[STORE_DOMAIN_MAX]; /* hosts on subnets without a domain */
 	char zones[16][STORE_DOMAIN_MAX];      /* extra forward zones */
 	size_t n_zones;
@@ -56,7 +56,7 @@ struct dns_node {
 	uint32_t hash;
 	uint8_t name_len;
 	uint8_t flags;
-	uint16_t n_rrsets;    /* 0 for an empty non-terminal */
+	uint16_t n_rrsets; /* 0 for an empty non-terminal */
 	const struct dns_rrset *rrsets;
 };
 
@@ -127,9 +127,9 @@ struct dns_snapshot {
  * Caller frees with dns_snapshot_free(). Errors: -ENOMEM, -E2BIG.
  */
 int dns_snapshot_build(const struct dns_zone_params *params, const struct store_dns_inventory *inv,
-		       const struct store_dns_record *records, size_t n_records,
-		       struct dns_snapshot *prev, bool reuse_inventory,
-		       struct dns_snapshot **ret_snapshot, size_t *ret_skipped);
+                       const struct store_dns_record *records, size_t n_records,
+                       struct dns_snapshot *prev, bool reuse_inventory,
+                       struct dns_snapshot **ret_snapshot, size_t *ret_skipped);
 
 /* Frees the snapshot and the tables and history steps no other snapshot uses. NULL is fine. */
 void dns_snapshot_free(struct dns_snapshot *snap);
@@ -138,16 +138,16 @@ void dns_snapshot_free(struct dns_snapshot *snap);
 void dns_snapshot_set_serial(struct dns_snapshot *snap, size_t i, uint32_t serial);
 
 /* Returns the zone whose apex is the longest suffix of name, or NULL. */
-const struct dns_zone *dns_snapshot_find_zone(const struct dns_snapshot *snap,
-					      const uint8_t *name, size_t name_len);
+const struct dns_zone *dns_snapshot_find_zone(const struct dns_snapshot *snap, const uint8_t *name,
+                                              size_t name_len);
 
 /* Returns the zone with exactly this apex, or NULL. */
 const struct dns_zone *dns_snapshot_zone_by_apex(const struct dns_snapshot *snap,
-						 const uint8_t *apex, size_t apex_len);
+                                                 const uint8_t *apex, size_t apex_len);
 
 /* Looks name (lower case) up in one table; hash from dns_name_hash(). */
-const struct dns_node *dns_table_lookup(const struct dns_table *t, const uint8_t *name,
-					size_t len, uint32_t hash);
+const struct dns_node *dns_table_lookup(const struct dns_table *t, const uint8_t *name, size_t len,
+                                        uint32_t hash);
 
 const struct dns_rrset *dns_node_rrset(const struct dns_node *node, uint16_t type);
 
@@ -156,7 +156,7 @@ const uint8_t *dns_rrset_rdata(const struct dns_rrset *rrset, uint16_t i, uint16
 
 /* Calls fn for every RR of the zone except the SOA: apex NS first, then the tables. */
 typedef int (*dns_rr_fn)(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl,
-			 const uint8_t *rdata, uint16_t rdlen);
+                         const uint8_t *rdata, uint16_t rdlen);
 int dns_zone_foreach_rr(const struct dns_zone *zone, dns_rr_fn fn, void *ctx);
 
 /* Record data */
@@ -177,11 +177,10 @@ bool dns_type_is_api(uint16_t type);
  * must be host names. Returns 0 or -EINVAL with a reason in err.
  */
 int dns_rdata_from_text(uint16_t type, const char *text, uint8_t *ret_rdata, size_t cap,
-			size_t *ret_len, char *err, size_t err_size);
+                        size_t *ret_len, char *err, size_t err_size);
 
 /* Writes RDATA in master-file form (RFC 1035 §5.1) into buf. Returns 0 or -ENOSPC. */
-int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf,
-		      size_t size);
+int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char *buf, size_t size);
 
 /*
  * Checks an API record before it is stored: the owner must be a name of RFC
@@ -193,9 +192,9 @@ int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen, char 
  * field at fault in *ret_field.
  */
 int dns_record_check(const struct dns_zone_params *params, const struct store_dns_subnet *subnets,
-		     size_t n_subnets, const char *name, uint16_t type, const char *data,
-		     char ret_name[STORE_DOMAIN_MAX], char *err, size_t err_size,
-		     const char **ret_field);
+                     size_t n_subnets, const char *name, uint16_t type, const char *data,
+                     char ret_name[STORE_DOMAIN_MAX], char *err, size_t err_size,
+                     const char **ret_field);
 
 /*
  * Checks an API record against the inventory records in snap (RFC 1034
@@ -205,7 +204,7 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
  * does not parse, or -EEXIST with the conflicting records named in err.
  */
 int dns_record_check_inventory(const struct dns_snapshot *snap, const char *name, uint16_t type,
-			       char *err, size_t err_size);
+                               char *err, size_t err_size);
 
 /* Fills params from the [dns] section. Returns 0 or -EINVAL when a name there is invalid. */
 int dns_zone_params_from_config(const struct config *cfg, struct dns_zone_params *ret_params);

@@ -14,10 +14,10 @@
 #include <string.h>
 
 static int reject(struct agent_report_error *err, const char *code, const char *field,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int reject(struct agent_report_error *err, const char *code, const char *field,
-		  const char *fmt, ...)
+                  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +31,7 @@ static int reject(struct agent_report_error *err, const char *code, const char *
 
 /* Reads a non-negative integer field no larger than max; absent means 0. */
 static int read_count(json_t *body, const char *key, json_int_t max, json_int_t *ret_value,
-		      struct agent_report_error *err)
+                      struct agent_report_error *err)
 {
 	json_t *v = json_object_get(body, key);
 
@@ -40,8 +40,8 @@ static int read_count(json_t *body, const char *key, json_int_t max, json_int_t 
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
-		return reject(err, "invalid_field", key,
-			      "%s must be an integer from 0 to %lld", key, (long long)max);
+		return reject(err, "invalid_field", key, "%s must be an integer from 0 to %lld",
+		              key, (long long)max);
 	*ret_value = json_integer_value(v);
 	return 0;
 }
@@ -55,13 +55,14 @@ static int read_macs(json_t *list, struct agent_report *report, struct agent_rep
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > AGENT_REPORT_MACS_MAX)
 		return reject(err, "invalid_field", "macs",
-			      "macs must be an array of at most %d MAC strings",
-			      AGENT_REPORT_MACS_MAX);
+		              "macs must be an array of at most %d MAC strings",
+		              AGENT_REPORT_MACS_MAX);
 	json_array_foreach(list, i, v) {
 		if (!json_is_string(v) ||
 		    addr_parse_mac(json_string_value(v), report->macs[report->n_macs]) < 0)
 			return reject(err, "invalid_mac", "macs",
-				      "macs[%zu] is not a MAC address such as 52:54:00:ab:cd:ef", i);
+			              "macs[%zu] is not a MAC address such as 52:54:00:ab:cd:ef",
+			              i);
 		report->n_macs++;
 	}
 	return 0;
@@ -75,7 +76,7 @@ static int read_fields(json_t *body, struct agent_report *report, struct agent_r
 
 	if (!json_is_integer(id) || json_integer_value(id) <= 0)
 		return reject(err, "invalid_field", "machine_id",
-			      "machine_id must be a positive integer");
+		              "machine_id must be a positive integer");
 	report->machine_id = json_integer_value(id);
 	r = read_count(body, "cpu_count", AGENT_REPORT_CPUS_MAX, &cpus, err);
 	if (r == 0)
@@ -90,7 +91,7 @@ static int read_fields(json_t *body, struct agent_report *report, struct agent_r
 }
 
 int agent_report_parse(const char *body, size_t len, struct agent_report *ret_report,
-		       struct agent_report_error *ret_error)
+                       struct agent_report_error *ret_error)
 {
 	struct agent_report report;
 	json_error_t jerr;
@@ -104,8 +105,8 @@ int agent_report_parse(const char *body, size_t len, struct agent_report *ret_re
 		if (root != NULL)
 			return reject(ret_error, "invalid_json", NULL, "body is not a JSON object");
 		return reject(ret_error, "invalid_json", NULL,
-			      "body is not valid JSON: %s at line %d column %d", jerr.text,
-			      jerr.line, jerr.column);
+		              "body is not valid JSON: %s at line %d column %d", jerr.text,
+		              jerr.line, jerr.column);
 	}
 	r = read_fields(root, &report, ret_error);
 	if (r == 0) {

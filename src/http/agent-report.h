@@ -35,7 +35,7 @@ struct agent_report_error {
  * -ENOMEM. On success the caller frees with agent_report_done().
  */
 int agent_report_parse(const char *body, size_t len, struct agent_report *ret_report,
-		       struct agent_report_error *ret_error);
+                       struct agent_report_error *ret_error);
 
 /* Frees what agent_report_parse() allocated; accepts a zeroed report. */
 void agent_report_done(struct agent_report *report);

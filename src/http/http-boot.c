@@ -6,8 +6,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@
 #include "store/store-ipam.h"
 #include "store/store-lifecycle.h"
 
-#define SCRIPT_MAX     4096
+#define SCRIPT_MAX 4096
 
 static const char *query_arg(struct http_request *req, const char *key)
 {
@@ -62,7 +62,7 @@ static void hash_token(const char *token, char hex[65])
 	unsigned char digest[32];
 
 	crypto_generichash(digest, sizeof(digest), (const unsigned char *)token, strlen(token),
-			   NULL, 0);
+	                   NULL, 0);
 	(void)sodium_bin2hex(hex, 65, digest, sizeof(digest));
 }
 
@@ -82,15 +82,18 @@ static void log_enrolled(const struct store_machine *m, const char *peer)
 {
 	char id[24], mac[ADDR_MAC_STRLEN];
 	struct log_field fields[] = {
-		{ "machine", id },	   { "mac", mac },	     { "arch", m->arch },
-		{ "firmware", m->firmware }, { "uuid", m->uuid[0] ? m->uuid : NULL },
+		{ "machine", id },
+		{ "mac", mac },
+		{ "arch", m->arch },
+		{ "firmware", m->firmware },
+		{ "uuid", m->uuid[0] ? m->uuid : NULL },
 		{ "address", peer },
 	};
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)m->id);
 	addr_format_mac(m->mac, mac);
 	log_fields(LOG_LEVEL_INFO, "inventory", fields, sizeof(fields) / sizeof(fields[0]),
-		   "machine %s enrolled", id);
+	           "machine %s enrolled", id);
 }
 
 /* Reads and checks the query of /boot/ipxe into *m; queues a 400 on bad input. */
@@ -101,7 +104,7 @@ static bool query_arg_is_text(struct http_request *req, const char *key)
 	size_t len = 0;
 
 	if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key),
-					  &value, &len) != MHD_YES)
+	                                  &value, &len) != MHD_YES)
 		return true;
 	return value == NULL || strlen(value) == len;
 }
@@ -142,8 +145,8 @@ static bool enrol_allowed(struct http_server *srv, const char *peer)
 			slot = i;
 	}
 	(void)snprintf(lim->clients[slot].peer, sizeof(lim->clients[slot].peer), "%s", peer);
-	lim->clients[slot].bucket = (struct log_ratelimit)LOG_RATELIMIT_INIT(
-		HTTP_ENROL_INTERVAL_MS, HTTP_ENROL_BURST);
+	lim->clients[slot].bucket =
+	        (struct log_ratelimit)LOG_RATELIMIT_INIT(HTTP_ENROL_INTERVAL_MS, HTTP_ENROL_BURST);
 	lim->clients[slot].bucket.last_ms = log_now_ms();
 found:
 	lim->clients[slot].used_ms = log_now_ms();
@@ -171,8 +174,7 @@ void http_enrol_limit_free(struct http_enrol_limit *lim)
 	free(lim);
 }
 
-static bool read_boot_query(struct http_request *req, struct store_machine *m,
-			    enum MHD_Result *ret)
+static bool read_boot_query(struct http_request *req, struct store_machine *m, enum MHD_Result *ret)
 {
 	static const char *const arches[] = { "x86_64", "i386", "arm64", "arm32", NULL };
 	static const char *const firmwares[] = { "bios", "uefi", "uefi-http", NULL };
@@ -184,33 +186,35 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
 
 	memset(m, 0, sizeof(*m));
 	if (mac == NULL || !query_arg_is_text(req, "mac") || addr_parse_mac(mac, m->mac) < 0) {
-		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
-				       "invalid or missing mac \"%s\": expected e.g. 52:54:00:ab:cd:ef",
-				       mac ? mac : "");
+		*ret = http_send_error(
+		        req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
+		        "invalid or missing mac \"%s\": expected e.g. 52:54:00:ab:cd:ef",
+		        mac ? mac : "");
 		return false;
 	}
 	/* A group or all-zero address never belongs to one NIC. */
 	if ((m->mac[0] & 0x01) || memcmp(m->mac, "\0\0\0\0\0\0", ADDR_MAC_LEN) == 0) {
-		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
-				       "mac \"%s\" is a multicast, broadcast or all-zero address, not a NIC's",
-				       mac);
+		*ret = http_send_error(
+		        req, MHD_HTTP_BAD_REQUEST, "invalid_mac", "mac",
+		        "mac \"%s\" is a multicast, broadcast or all-zero address, not a NIC's",
+		        mac);
 		return false;
 	}
 	if (arch && !is_one_of(arch, arches)) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_arch", "arch",
-				       "invalid arch \"%s\": expected x86_64, i386, arm64 or arm32",
-				       arch);
+		                       "invalid arch \"%s\": expected x86_64, i386, arm64 or arm32",
+		                       arch);
 		return false;
 	}
 	if (firmware && !is_one_of(firmware, firmwares)) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_firmware", "firmware",
-				       "invalid firmware \"%s\": expected bios, uefi or uefi-http",
-				       firmware);
+		                       "invalid firmware \"%s\": expected bios, uefi or uefi-http",
+		                       firmware);
 		return false;
 	}
 	if (uuid && uuid[0] && !valid_uuid(uuid)) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_uuid", "uuid",
-				       "invalid uuid \"%s\": expected 8-4-4-4-12 hex digits", uuid);
+		                       "invalid uuid \"%s\": expected 8-4-4-4-12 hex digits", uuid);
 		return false;
 	}
 	/*
@@ -218,7 +222,7 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
 	 * because the MAC is, so DNS serves the machine from enrolment on.
 	 */
 	(void)snprintf(m->hostname, sizeof(m->hostname), "m-%02x%02x%02x%02x%02x%02x", m->mac[0],
-		       m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
+	               m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
 	(void)snprintf(m->arch, sizeof(m->arch), "%s", arch ? arch : "x86_64");
 	(void)snprintf(m->firmware, sizeof(m->firmware), "%s", firmware ? firmware : "bios");
 	(void)snprintf(m->uuid, sizeof(m->uuid), "%s", uuid ? uuid : "");
@@ -232,8 +236,8 @@ static bool read_boot_query(struct http_request *req, struct store_machine *m,
  * Renders the script for the machine's lifecycle state (inventory/boot-script.h);
  * returns its length or a negative errno.
  */
-static int render_script(struct http_server *srv, const struct store_machine *m,
-			 const char *mac, const char *token, char *script, size_t size)
+static int render_script(struct http_server *srv, const struct store_machine *m, const char *mac,
+                         const char *token, char *script, size_t size)
 {
 	const struct config *cfg = srv->cfg;
 	struct boot_script_input in = {
@@ -280,22 +284,23 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	if (store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
 	    !enrol_allowed(srv, req->peer)) {
 		if (log_ratelimit_allow(&srv->enrol_warning_rl))
-			log_warning("http", "enrolment of %s rejected: too many new machines from peer=%s",
-				    mac, req->peer);
+			log_warning("http",
+			            "enrolment of %s rejected: too many new machines from peer=%s",
+			            mac, req->peer);
 		http_log_request(req, MHD_HTTP_TOO_MANY_REQUESTS, 0, mac);
-		return http_send_error(req, MHD_HTTP_TOO_MANY_REQUESTS, "enrolment_rate_limited",
-				       "mac",
-				       "too many new machines from this client; retry in a few seconds");
+		return http_send_error(
+		        req, MHD_HTTP_TOO_MANY_REQUESTS, "enrolment_rate_limited", "mac",
+		        "too many new machines from this client; retry in a few seconds");
 	}
 	r = store_machine_enroll(srv->store, &candidate, &m, &created);
 	if (r == 0)
 		r = issue_agent_token(srv, m.id, token);
 	if (r < 0) {
 		log_error("http", "boot script for %s failed: store: %s", mac,
-			  store_last_error(srv->store));
+		          store_last_error(srv->store));
 		http_log_request(req, MHD_HTTP_SERVICE_UNAVAILABLE, 0, mac);
-		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-				       NULL, "the inventory store failed; retry later");
+		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
+		                       "the inventory store failed; retry later");
 	}
 	if (created) {
 		char object[32];
@@ -309,9 +314,9 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	sodium_memzero(token, sizeof(token));
 	if (n < 0) {
 		http_log_request(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, mac);
-		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "script_failed",
-				       NULL, "boot script not rendered: %s (limit %d bytes)",
-				       strerror(-n), SCRIPT_MAX);
+		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "script_failed", NULL,
+		                       "boot script not rendered: %s (limit %d bytes)",
+		                       strerror(-n), SCRIPT_MAX);
 	}
 	http_log_request(req, MHD_HTTP_OK, (uint64_t)n, mac);
 	ret = http_send_text(req, MHD_HTTP_OK, "text/plain", script);
@@ -350,13 +355,13 @@ enum MHD_Result http_boot_asset(struct http_request *req, const char *rel_path)
 		fd = -ENOENT;
 	}
 	if (fd < 0) {
-		unsigned status = fd == -EXDEV || fd == -ELOOP ? MHD_HTTP_FORBIDDEN
-							       : MHD_HTTP_NOT_FOUND;
+		unsigned status =
+		        fd == -EXDEV || fd == -ELOOP ? MHD_HTTP_FORBIDDEN : MHD_HTTP_NOT_FOUND;
 
 		http_log_request(req, status, 0, NULL);
 		return http_send_error(req, status,
-				       status == MHD_HTTP_FORBIDDEN ? "forbidden" : "not_found",
-				       "path", "no boot asset at \"%s\"", rel_path);
+		                       status == MHD_HTTP_FORBIDDEN ? "forbidden" : "not_found",
+		                       "path", "no boot asset at \"%s\"", rel_path);
 	}
 	/* libmicrohttpd owns fd from here and sends it with sendfile(). */
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
@@ -375,7 +380,7 @@ enum MHD_Result http_boot_asset(struct http_request *req, const char *rel_path)
 static bool agent_token_valid(struct http_request *req, const struct store_machine *m)
 {
 	const char *auth = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	                                               MHD_HTTP_HEADER_AUTHORIZATION);
 	char hash[65];
 
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || m->agent_token_hash[0] == '\0')
@@ -389,7 +394,10 @@ static void log_reported(const struct store_machine *m, uint32_t cpus, uint64_t 
 {
 	char id[24], mac[ADDR_MAC_STRLEN], cpus_text[24], memory_text[24];
 	struct log_field fields[] = {
-		{ "machine", id }, { "mac", mac }, { "cpus", cpus_text }, { "memory", memory_text },
+		{ "machine", id },
+		{ "mac", mac },
+		{ "cpus", cpus_text },
+		{ "memory", memory_text },
 	};
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)m->id);
@@ -397,12 +405,11 @@ static void log_reported(const struct store_machine *m, uint32_t cpus, uint64_t 
 	(void)snprintf(memory_text, sizeof(memory_text), "%llu", (unsigned long long)memory);
 	addr_format_mac(m->mac, mac);
 	log_fields(LOG_LEVEL_INFO, "inventory", fields, sizeof(fields) / sizeof(fields[0]),
-		   "machine %s reported", id);
+	           "machine %s reported", id);
 }
 
 /* The machine's PXE interface; -ENOENT when it has none. */
-static int find_pxe_interface(struct store_txn *tx, int64_t machine_id,
-			      struct store_interface *ret)
+static int find_pxe_interface(struct store_txn *tx, int64_t machine_id, struct store_interface *ret)
 {
 	struct store_interface_filter filter = { .machine_id = machine_id, .pxe = 1 };
 	struct store_page page = { .limit = 1 };
@@ -447,8 +454,10 @@ static void record_report_address(struct http_request *req, const struct store_m
 	if (r == 0) {
 		store_txn_abort(tx);
 		if (existing.machine_id != m->id)
-			log_warning("inventory", "address %s of machine %lld not recorded: recorded already with interface_id=%lld",
-				    req->peer, (long long)m->id, (long long)existing.interface_id);
+			log_warning(
+			        "inventory",
+			        "address %s of machine %lld not recorded: recorded already with interface_id=%lld",
+			        req->peer, (long long)m->id, (long long)existing.interface_id);
 		return;
 	}
 	if (r != -ENOENT)
@@ -474,32 +483,33 @@ static void record_report_address(struct http_request *req, const struct store_m
 	if (r < 0)
 		goto fail;
 	log_info("inventory", "address %s recorded for machine %lld: kind=dhcp subnet=%s",
-		 req->peer, (long long)m->id, subnet.name);
+	         req->peer, (long long)m->id, subnet.name);
 	return;
 fail:
 	log_error("inventory", "address %s of machine %lld not recorded: %s", req->peer,
-		  (long long)m->id, r == -EIO && tx ? store_txn_last_error(tx) : strerror(-r));
+	          (long long)m->id, r == -EIO && tx ? store_txn_last_error(tx) : strerror(-r));
 	store_txn_abort(tx);
 }
 
-static enum MHD_Result record_report(struct http_request *req,
-				     const struct agent_report *report,
-				     const struct store_machine *m)
+static enum MHD_Result record_report(struct http_request *req, const struct agent_report *report,
+                                     const struct store_machine *m)
 {
 	char object[32];
 	int r;
 
 	r = store_machine_report(req->srv->store, m->id, report->cpu_count, report->memory_bytes,
-				 report->facts_json, (const uint8_t(*)[ADDR_MAC_LEN])report->macs,
-				 report->n_macs, (int64_t)time(NULL));
+	                         report->facts_json, (const uint8_t(*)[ADDR_MAC_LEN])report->macs,
+	                         report->n_macs, (int64_t)time(NULL));
 	if (r == -EADDRINUSE) {
-		log_warning("inventory", "machine %lld reported a MAC that belongs to another machine, interface not added",
-			    (long long)m->id);
+		log_warning(
+		        "inventory",
+		        "machine %lld reported a MAC that belongs to another machine, interface not added",
+		        (long long)m->id);
 	} else if (r < 0) {
 		log_error("inventory", "report of machine %lld failed: store: %s", (long long)m->id,
-			  store_last_error(req->srv->store));
-		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-				       NULL, "the inventory store failed; retry later");
+		          store_last_error(req->srv->store));
+		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
+		                       "the inventory store failed; retry later");
 	}
 	record_report_address(req, m);
 	log_reported(m, report->cpu_count, report->memory_bytes);
@@ -524,15 +534,17 @@ enum MHD_Result http_agent_report(struct http_request *req)
 	if (r < 0) {
 		log_warning("http", "agent report rejected: %s peer=%s", err.message, req->peer);
 		return http_send_error(req, MHD_HTTP_BAD_REQUEST, err.code, err.field, "%s",
-				       err.message);
+		                       err.message);
 	}
 	if (store_machine_get(req->srv->store, report.machine_id, &m) < 0 ||
 	    !agent_token_valid(req, &m)) {
 		agent_report_done(&report);
-		log_warning("http", "agent report rejected: unknown machine or bad token machine=%lld peer=%s",
-			    (long long)report.machine_id, req->peer);
+		log_warning(
+		        "http",
+		        "agent report rejected: unknown machine or bad token machine=%lld peer=%s",
+		        (long long)report.machine_id, req->peer);
 		return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
-				       "missing or invalid agent token for this machine");
+		                       "missing or invalid agent token for this machine");
 	}
 	ret = record_report(req, &report, &m);
 	agent_report_done(&report);

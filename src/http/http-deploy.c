@@ -35,8 +35,8 @@
 #include "inventory/lifecycle-service.h"
 #include "store/store-lifecycle.h"
 
-#define TEXT_MAX     (128u * 1024u) /* rendered templates; user data is at most 64 KiB */
-#define MESSAGE_MAX  200
+#define TEXT_MAX    (128u * 1024u) /* rendered templates; user data is at most 64 KiB */
+#define MESSAGE_MAX 200
 
 bool http_deploy_path(const char *path)
 {
@@ -112,7 +112,7 @@ static bool token_matches(const struct store_machine *m, const char *token)
 	if (token == NULL || m->agent_token_hash[0] == '\0' || strlen(m->agent_token_hash) != 64)
 		return false;
 	crypto_generichash(digest, sizeof(digest), (const unsigned char *)token, strlen(token),
-			   NULL, 0);
+	                   NULL, 0);
 	(void)sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	return sodium_memcmp(hex, m->agent_token_hash, 64) == 0;
 }
@@ -120,23 +120,25 @@ static bool token_matches(const struct store_machine *m, const char *token)
 static bool bearer_matches(struct http_request *req, const struct store_machine *m)
 {
 	const char *auth = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	                                               MHD_HTTP_HEADER_AUTHORIZATION);
 
 	return auth && strncmp(auth, "Bearer ", 7) == 0 && token_matches(m, auth + 7);
 }
 
 static enum MHD_Result unauthorized(struct http_request *req, int64_t id)
 {
-	log_warning("http", "agent request rejected: unknown machine or bad token machine=%" PRId64 " peer=%s path=%s",
-		    id, req->peer, req->path);
+	log_warning("http",
+	            "agent request rejected: unknown machine or bad token machine=%" PRId64
+	            " peer=%s path=%s",
+	            id, req->peer, req->path);
 	return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
-			       "missing or invalid agent token for this machine");
+	                       "missing or invalid agent token for this machine");
 }
 
 static enum MHD_Result agent_task(struct http_request *req)
 {
-	const char *text = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-						       "machine_id");
+	const char *text =
+	        MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "machine_id");
 	const char *end = NULL;
 	struct store_machine m;
 	enum MHD_Result ret;
@@ -146,13 +148,13 @@ static enum MHD_Result agent_task(struct http_request *req)
 
 	if (id == 0 || *end != '\0')
 		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "machine_id",
-				       "machine_id must be a positive integer");
+		                       "machine_id must be a positive integer");
 	if (store_machine_get(req->srv->store, id, &m) < 0 || !bearer_matches(req, &m))
 		return unauthorized(req, id);
 	r = lifecycle_agent_task(req->srv->lifecycle, id, &task);
 	if (r < 0)
 		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
-				       "the inventory store failed; retry later");
+		                       "the inventory store failed; retry later");
 	http_log_request(req, MHD_HTTP_OK, strlen(task), NULL);
 	ret = http_send_text(req, MHD_HTTP_OK, "application/json", task);
 	free(task);
@@ -161,7 +163,7 @@ static enum MHD_Result agent_task(struct http_request *req)
 
 /* Reads the progress body: machine_id, action, status, percent, message. */
 static int read_progress(json_t *body, int64_t *id, const char **action, const char **status,
-			 int *percent, const char **message)
+                         int *percent, const char **message)
 {
 	json_t *p = json_object_get(body, "percent");
 
@@ -190,8 +192,9 @@ static enum MHD_Result agent_progress(struct http_request *req)
 	if (!json_is_object(body) ||
 	    read_progress(body, &id, &action, &status, &percent, &message) < 0) {
 		json_decref(body);
-		return http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_body", NULL,
-				       "expected {\"machine_id\", \"action\", \"status\": running|done|failed, \"percent\": 0-100, \"message\"}");
+		return http_send_error(
+		        req, MHD_HTTP_BAD_REQUEST, "invalid_body", NULL,
+		        "expected {\"machine_id\", \"action\", \"status\": running|done|failed, \"percent\": 0-100, \"message\"}");
 	}
 	if (store_machine_get(req->srv->store, id, &m) < 0 || !bearer_matches(req, &m)) {
 		json_decref(body);
@@ -199,17 +202,17 @@ static enum MHD_Result agent_progress(struct http_request *req)
 	}
 	if (strcmp(status, "running") != 0)
 		log_info("lifecycle", "machine %" PRId64 " agent %s %s: %s", id, action, status,
-			 message ? message : "");
+		         message ? message : "");
 	r = lifecycle_agent_progress(req->srv->lifecycle, id, action, status,
-				     percent < 0 ? 0 : percent, message);
+	                             percent < 0 ? 0 : percent, message);
 	json_decref(body);
 	if (r == -EPERM)
 		return http_send_error(req, MHD_HTTP_CONFLICT, "no_task", NULL,
-				       "machine %" PRId64 " runs no %s task in its state", id,
-				       action);
+		                       "machine %" PRId64 " runs no %s task in its state", id,
+		                       action);
 	if (r < 0)
 		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
-				       "the inventory store failed; retry later");
+		                       "the inventory store failed; retry later");
 	return http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
 }
 
@@ -240,7 +243,7 @@ static enum MHD_Result image(struct http_request *req, const char *name)
 	if (fd < 0) {
 		http_log_request(req, MHD_HTTP_NOT_FOUND, 0, NULL);
 		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "path",
-				       "no image \"%.128s\"", name);
+		                       "no image \"%.128s\"", name);
 	}
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	if (resp == NULL) {
@@ -344,7 +347,7 @@ static enum MHD_Result send_rendered(struct http_request *req, struct text *t)
 		free(t->buf);
 		http_log_request(req, MHD_HTTP_INTERNAL_SERVER_ERROR, 0, NULL);
 		return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "render_failed", NULL,
-				       "the document exceeds %u bytes or memory ran out", TEXT_MAX);
+		                       "the document exceeds %u bytes or memory ran out", TEXT_MAX);
 	}
 	http_log_request(req, MHD_HTTP_OK, t->len, NULL);
 	ret = http_send_text(req, MHD_HTTP_OK, "text/plain", t->buf ? t->buf : "");
@@ -363,8 +366,9 @@ static enum MHD_Result cloud_init(struct http_request *req, const char *rest)
 	    (strcmp(v.state, "deploying") != 0 && strcmp(v.state, "deployed") != 0)) {
 		json_decref(v.task);
 		http_log_request(req, MHD_HTTP_NOT_FOUND, 0, NULL);
-		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "no cloud-init data: the machine is unknown or not deploying or deployed");
+		return http_send_error(
+		        req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+		        "no cloud-init data: the machine is unknown or not deploying or deployed");
 	}
 	file++;
 	if (strcmp(file, "meta-data") == 0)
@@ -379,29 +383,31 @@ static enum MHD_Result cloud_init(struct http_request *req, const char *rest)
 	if (t.failed && t.buf == NULL) {
 		http_log_request(req, MHD_HTTP_NOT_FOUND, 0, NULL);
 		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "path",
-				       "cloud-init serves meta-data, user-data and vendor-data");
+		                       "cloud-init serves meta-data, user-data and vendor-data");
 	}
 	return send_rendered(req, &t);
 }
 
 /* The shell command an installer runs at its end to report the deploy done. */
 static void add_done_command(struct text *t, const struct http_request *req, int64_t id,
-			     const char *token, const char *tool)
+                             const char *token, const char *tool)
 {
 	const char *url = req->srv->cfg->http_public_url;
 
 	if (strcmp(tool, "wget") == 0)
 		add(t,
-		    "wget -q -O /dev/null --header='Authorization: Bearer %s' --header='Content-Type: application/json' --post-data='{\"machine_id\": %" PRId64 ", \"action\": \"deploy\", \"status\": \"done\", \"percent\": 100, \"message\": \"installer finished\"}' %s/api/v1/agent/progress",
+		    "wget -q -O /dev/null --header='Authorization: Bearer %s' --header='Content-Type: application/json' --post-data='{\"machine_id\": %" PRId64
+		    ", \"action\": \"deploy\", \"status\": \"done\", \"percent\": 100, \"message\": \"installer finished\"}' %s/api/v1/agent/progress",
 		    token, id, url);
 	else
 		add(t,
-		    "curl -fsS -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"machine_id\": %" PRId64 ", \"action\": \"deploy\", \"status\": \"done\", \"percent\": 100, \"message\": \"installer finished\"}' %s/api/v1/agent/progress",
+		    "curl -fsS -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"machine_id\": %" PRId64
+		    ", \"action\": \"deploy\", \"status\": \"done\", \"percent\": 100, \"message\": \"installer finished\"}' %s/api/v1/agent/progress",
 		    token, id, url);
 }
 
 static void render_preseed(struct text *t, const struct http_request *req,
-			   const struct deploy_view *v, const char *token)
+                           const struct deploy_view *v, const char *token)
 {
 	json_t *keys = json_object_get(v->task, "ssh_keys");
 	size_t i;
@@ -433,16 +439,17 @@ static void render_preseed(struct text *t, const struct http_request *req,
 }
 
 static void render_kickstart(struct text *t, const struct http_request *req,
-			     const struct deploy_view *v, const char *token)
+                             const struct deploy_view *v, const char *token)
 {
 	json_t *keys = json_object_get(v->task, "ssh_keys");
 	size_t i;
 	json_t *k;
 
 	add(t, "# Kickstart rendered by rackd for machine %" PRId64 "\n", v->m.id);
-	add(t, "text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC --utc\n"
-	       "network --bootproto=dhcp --hostname=%s\n"
-	       "rootpw --lock\nzerombr\nclearpart --all --initlabel\nautopart\nreboot\n",
+	add(t,
+	    "text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC --utc\n"
+	    "network --bootproto=dhcp --hostname=%s\n"
+	    "rootpw --lock\nzerombr\nclearpart --all --initlabel\nautopart\nreboot\n",
 	    v->hostname);
 	json_array_foreach(keys, i, k) {
 		add(t, "sshkey --username=root ");
@@ -455,7 +462,7 @@ static void render_kickstart(struct text *t, const struct http_request *req,
 }
 
 static void render_autoinstall(struct text *t, const struct http_request *req,
-			       const struct deploy_view *v, const char *token)
+                               const struct deploy_view *v, const char *token)
 {
 	json_t *keys = json_object_get(v->task, "ssh_keys");
 
@@ -492,7 +499,7 @@ static enum MHD_Result install(struct http_request *req, const char *rest)
 	if (id == 0 || after == NULL || *after != '/' || (slash = strchr(after + 1, '/')) == NULL ||
 	    (token_len = (size_t)(slash - after - 1)) == 0 || token_len >= sizeof(token))
 		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "expected /install/ID/TOKEN/FILE");
+		                       "expected /install/ID/TOKEN/FILE");
 	memcpy(token, after + 1, token_len);
 	token[token_len] = '\0';
 	if (load_view(req, id, &v) < 0 || !token_matches(&v.m, token)) {
@@ -512,8 +519,9 @@ static enum MHD_Result install(struct http_request *req, const char *rest)
 	json_decref(v.task);
 	sodium_memzero(token, sizeof(token));
 	if (t.failed && t.buf == NULL)
-		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "path",
-				       "install serves preseed.cfg, kickstart.cfg, user-data and meta-data");
+		return http_send_error(
+		        req, MHD_HTTP_NOT_FOUND, "not_found", "path",
+		        "install serves preseed.cfg, kickstart.cfg, user-data and meta-data");
 	return send_rendered(req, &t);
 }
 
@@ -524,16 +532,16 @@ enum MHD_Result http_deploy_route(struct http_request *req)
 
 	if (req->srv->lifecycle == NULL)
 		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "lifecycle_unavailable",
-				       NULL, "the lifecycle service is not running");
+		                       NULL, "the lifecycle service is not running");
 	if (strcmp(path, "/api/v1/agent/progress") == 0) {
 		if (strcmp(req->method, "POST") != 0)
 			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
-					       "method_not_allowed", NULL, "use POST on %s", path);
+			                       "method_not_allowed", NULL, "use POST on %s", path);
 		return agent_progress(req);
 	}
 	if (!get)
 		return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
-				       "use GET on %s", path);
+		                       "use GET on %s", path);
 	if (strcmp(path, "/api/v1/agent/task") == 0)
 		return agent_task(req);
 	if (strncmp(path, "/images/", 8) == 0)

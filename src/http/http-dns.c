@@ -16,7 +16,7 @@
 #include "http/http-internal.h"
 #include "store/store-dns.h"
 
-#define RECORDS_PATH "/dns/records"
+#define RECORDS_PATH  "/dns/records"
 #define APPLY_WAIT_MS 1000 /* how long a write waits for the DNS view to show it */
 
 /*
@@ -32,21 +32,21 @@ static void wait_for_dns(struct http_request *req)
 	store_dns_changes(req->srv->store, &target);
 	if (!store_dns_wait_applied(req->srv->store, &target, APPLY_WAIT_MS))
 		log_warning("api", "dns view did not apply a record change within %d ms",
-			    APPLY_WAIT_MS);
+		            APPLY_WAIT_MS);
 }
 
 static json_t *record_json(const struct store_dns_record *r)
 {
 	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:I, s:I}", "id", (json_int_t)r->id, "name",
-			 r->name, "type", r->type, "ttl", r->ttl ? json_integer(r->ttl) : json_null(),
-			 "data", r->data, "created", (json_int_t)r->created, "updated",
-			 (json_int_t)r->updated);
+	                 r->name, "type", r->type, "ttl",
+	                 r->ttl ? json_integer(r->ttl) : json_null(), "data", r->data, "created",
+	                 (json_int_t)r->created, "updated", (json_int_t)r->updated);
 }
 
 static enum MHD_Result store_failed(struct http_request *req)
 {
 	return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
-			       "the inventory store failed; retry later");
+	                       "the inventory store failed; retry later");
 }
 
 static enum MHD_Result list_records(struct http_request *req)
@@ -62,12 +62,12 @@ static enum MHD_Result list_records(struct http_request *req)
 		json_array_append_new(items, record_json(&recs[i]));
 	free(recs);
 	return http_send_json(req, MHD_HTTP_OK,
-			      json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)n));
+	                      json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)n));
 }
 
 /* Copies string member key of obj into dst; false with a 400 queued when it is not a string. */
 static bool body_text(struct http_request *req, json_t *obj, const char *key, char *dst,
-		      size_t size, bool required, enum MHD_Result *ret)
+                      size_t size, bool required, enum MHD_Result *ret)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -75,13 +75,13 @@ static bool body_text(struct http_request *req, json_t *obj, const char *key, ch
 		return true;
 	if (v == NULL) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "missing_field", key,
-				       "missing required field %s", key);
+		                       "missing required field %s", key);
 		return false;
 	}
 	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= size) {
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", key,
-				       "%s must be a non-empty string of at most %zu bytes", key,
-				       size - 1);
+		                       "%s must be a non-empty string of at most %zu bytes", key,
+		                       size - 1);
 		return false;
 	}
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
@@ -90,7 +90,7 @@ static bool body_text(struct http_request *req, json_t *obj, const char *key, ch
 
 /* Reads name, type, ttl and data from the body over the values already in rec. */
 static bool read_body(struct http_request *req, json_t *obj, struct store_dns_record *rec,
-		      bool create, enum MHD_Result *ret)
+                      bool create, enum MHD_Result *ret)
 {
 	json_t *ttl = json_object_get(obj, "ttl");
 	const char *key;
@@ -99,9 +99,9 @@ static bool read_body(struct http_request *req, json_t *obj, struct store_dns_re
 	json_object_foreach(obj, key, v) {
 		if (strcmp(key, "name") && strcmp(key, "type") && strcmp(key, "ttl") &&
 		    strcmp(key, "data")) {
-			*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "unknown_field", key,
-					       "unknown field %s: allowed are name, type, ttl, data",
-					       key);
+			*ret = http_send_error(
+			        req, MHD_HTTP_BAD_REQUEST, "unknown_field", key,
+			        "unknown field %s: allowed are name, type, ttl, data", key);
 			return false;
 		}
 	}
@@ -113,8 +113,9 @@ static bool read_body(struct http_request *req, json_t *obj, struct store_dns_re
 		/* RFC 2181 §8: TTLs are below 2^31. */
 		if (!json_is_integer(ttl) || json_integer_value(ttl) < 0 ||
 		    json_integer_value(ttl) > 2147483647) {
-			*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", "ttl",
-					       "ttl must be an integer from 0 to 2147483647 seconds");
+			*ret = http_send_error(
+			        req, MHD_HTTP_BAD_REQUEST, "invalid_field", "ttl",
+			        "ttl must be an integer from 0 to 2147483647 seconds");
 			return false;
 		}
 		rec->ttl = (uint32_t)json_integer_value(ttl);
@@ -126,7 +127,7 @@ static bool read_body(struct http_request *req, json_t *obj, struct store_dns_re
 
 /* Checks the record against the served zones and normalizes its name and type. */
 static bool check_record(struct http_request *req, struct store_dns_record *rec,
-			 enum MHD_Result *ret)
+                         enum MHD_Result *ret)
 {
 	struct store_dns_subnet *subnets = NULL;
 	struct dns_zone_params params;
@@ -140,7 +141,7 @@ static bool check_record(struct http_request *req, struct store_dns_record *rec,
 	if (!req->srv->cfg->dns_enabled ||
 	    dns_zone_params_from_config(req->srv->cfg, &params) < 0) {
 		*ret = http_send_error(req, MHD_HTTP_CONFLICT, "dns_disabled", NULL,
-				       "the DNS server is not enabled: set [dns] enabled and ns");
+		                       "the DNS server is not enabled: set [dns] enabled and ns");
 		return false;
 	}
 	if (store_dns_subnet_list(req->srv->store, &subnets, &n_subnets) < 0) {
@@ -148,16 +149,18 @@ static bool check_record(struct http_request *req, struct store_dns_record *rec,
 		return false;
 	}
 	r = dns_record_check(&params, subnets, n_subnets, rec->name, type, rec->data, name, err,
-			     sizeof(err), &field);
+	                     sizeof(err), &field);
 	free(subnets);
-	/* Malformed data is a bad request; a well-formed record that does not fit the zones is not. */
+	/* Malformed data is a bad request; a well-formed record that does not fit the zones is not.
+	 */
 	if (r < 0 && field && strcmp(field, "data") == 0) {
-		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", field, "%s", err);
+		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_field", field, "%s",
+		                       err);
 		return false;
 	}
 	if (r < 0) {
 		*ret = http_send_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid_record", field,
-				       "%s", err);
+		                       "%s", err);
 		return false;
 	}
 	memcpy(rec->name, name, strlen(name) + 1);
@@ -170,7 +173,8 @@ static bool name_is_below(const char *name, const char *parent)
 {
 	size_t len = strlen(name), plen = strlen(parent);
 
-	return len > plen + 1 && name[len - plen - 1] == '.' && strcmp(name + len - plen, parent) == 0;
+	return len > plen + 1 && name[len - plen - 1] == '.' &&
+	       strcmp(name + len - plen, parent) == 0;
 }
 
 static bool is_glue_type(const char *type)
@@ -185,8 +189,8 @@ static bool is_glue_type(const char *type)
  * AAAA records (glue for the name servers) are served there besides the NS.
  */
 static const struct store_dns_record *find_conflict(const struct store_dns_record *rec,
-						    const struct store_dns_record *recs, size_t n,
-						    const char **ret_code)
+                                                    const struct store_dns_record *recs, size_t n,
+                                                    const char **ret_code)
 {
 	bool cname = strcmp(rec->type, "CNAME") == 0, ns = strcmp(rec->type, "NS") == 0;
 
@@ -213,7 +217,7 @@ static const struct store_dns_record *find_conflict(const struct store_dns_recor
 
 /* Rejects a CNAME at a name the inventory fills, or any record at an inventory CNAME. */
 static bool check_inventory_conflict(struct http_request *req, const struct store_dns_record *rec,
-				     enum MHD_Result *ret)
+                                     enum MHD_Result *ret)
 {
 	struct store_dns_inventory inv;
 	struct dns_zone_params params;
@@ -223,7 +227,8 @@ static bool check_inventory_conflict(struct http_request *req, const struct stor
 	int r;
 
 	/* The inventory has CNAMEs only in reverse zones (RFC 2317), so other checks are free. */
-	if (strcmp(rec->type, "CNAME") != 0 && (len < 5 || strcmp(rec->name + len - 5, ".arpa") != 0))
+	if (strcmp(rec->type, "CNAME") != 0 &&
+	    (len < 5 || strcmp(rec->name + len - 5, ".arpa") != 0))
 		return true;
 	if (dns_zone_params_from_config(req->srv->cfg, &params) < 0 ||
 	    store_dns_inventory_load(req->srv->store, &inv) < 0) {
@@ -237,7 +242,7 @@ static bool check_inventory_conflict(struct http_request *req, const struct stor
 		return false;
 	}
 	r = dns_record_check_inventory(snap, rec->name, dns_type_from_name(rec->type), err,
-				       sizeof(err));
+	                               sizeof(err));
 	dns_snapshot_free(snap);
 	if (r == -EEXIST) {
 		*ret = http_send_error(req, MHD_HTTP_CONFLICT, "cname_conflict", "name", "%s", err);
@@ -248,7 +253,7 @@ static bool check_inventory_conflict(struct http_request *req, const struct stor
 
 /* Rejects records the DNS server would never serve because of the records beside them. */
 static bool check_conflicts(struct http_request *req, const struct store_dns_record *rec,
-			    enum MHD_Result *ret)
+                            enum MHD_Result *ret)
 {
 	const struct store_dns_record *o;
 	struct store_dns_record *recs;
@@ -262,14 +267,15 @@ static bool check_conflicts(struct http_request *req, const struct store_dns_rec
 	o = find_conflict(rec, recs, n, &code);
 	if (o && strcmp(code, "cname_conflict") == 0)
 		*ret = http_send_error(req, MHD_HTTP_CONFLICT, code, "name",
-				       "%s already has a %s record (id %" PRId64
-				       "); a CNAME cannot share its name",
-				       o->name, o->type, o->id);
+		                       "%s already has a %s record (id %" PRId64
+		                       "); a CNAME cannot share its name",
+		                       o->name, o->type, o->id);
 	else if (o)
-		*ret = http_send_error(req, MHD_HTTP_CONFLICT, code, "name",
-				       "%s %s conflicts with %s %s (id %" PRId64
-				       "): at and below a delegation (NS) only NS, A and AAAA records are served",
-				       rec->name, rec->type, o->name, o->type, o->id);
+		*ret = http_send_error(
+		        req, MHD_HTTP_CONFLICT, code, "name",
+		        "%s %s conflicts with %s %s (id %" PRId64
+		        "): at and below a delegation (NS) only NS, A and AAAA records are served",
+		        rec->name, rec->type, o->name, o->type, o->id);
 	free(recs);
 	if (o)
 		return false;
@@ -285,22 +291,22 @@ static json_t *load_body(struct http_request *req, enum MHD_Result *ret)
 	if (obj == NULL || !json_is_object(obj)) {
 		json_decref(obj);
 		*ret = http_send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
-				       "body is not a JSON object: %s", jerr.text);
+		                       "body is not a JSON object: %s", jerr.text);
 		return NULL;
 	}
 	return obj;
 }
 
 static enum MHD_Result save_failed(struct http_request *req, int r,
-				   const struct store_dns_record *rec)
+                                   const struct store_dns_record *rec)
 {
 	if (r == -EEXIST)
 		return http_send_error(req, MHD_HTTP_CONFLICT, "record_exists", NULL,
-				       "a %s record for %s with this data exists", rec->type,
-				       rec->name);
+		                       "a %s record for %s with this data exists", rec->type,
+		                       rec->name);
 	if (r == -ENOENT)
 		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "no DNS record %" PRId64, rec->id);
+		                       "no DNS record %" PRId64, rec->id);
 	return store_failed(req);
 }
 
@@ -325,7 +331,7 @@ static enum MHD_Result create_record(struct http_request *req)
 	if (r < 0)
 		return save_failed(req, r, &rec);
 	log_info("api", "dns record %s %s created id=%" PRId64 " peer=%s", rec.name, rec.type, id,
-		 req->peer);
+	         req->peer);
 	/* The view reads the store under its lock: let it in before the audit write. */
 	wait_for_dns(req);
 	(void)store_event_add(req->srv->store, req->peer, "dns_record.created", rec.name, rec.data);
@@ -360,7 +366,7 @@ static enum MHD_Result update_record(struct http_request *req, int64_t id)
 	if (r < 0)
 		return save_failed(req, r, &rec);
 	log_info("api", "dns record %s %s updated id=%" PRId64 " peer=%s", rec.name, rec.type, id,
-		 req->peer);
+	         req->peer);
 	/* The view reads the store under its lock: let it in before the audit write. */
 	wait_for_dns(req);
 	(void)store_event_add(req->srv->store, req->peer, "dns_record.updated", rec.name, rec.data);
@@ -379,7 +385,7 @@ static enum MHD_Result delete_record(struct http_request *req, int64_t id)
 	if (r < 0)
 		return save_failed(req, r, &rec);
 	log_info("api", "dns record %s %s deleted id=%" PRId64 " peer=%s", rec.name, rec.type, id,
-		 req->peer);
+	         req->peer);
 	/* The view reads the store under its lock: let it in before the audit write. */
 	wait_for_dns(req);
 	(void)store_event_add(req->srv->store, req->peer, "dns_record.deleted", rec.name, rec.data);
@@ -415,7 +421,7 @@ enum MHD_Result http_dns_route(struct http_request *req, const char *path)
 	} else if (strncmp(path, RECORDS_PATH "/", strlen(RECORDS_PATH) + 1) == 0) {
 		if (!parse_id(path + strlen(RECORDS_PATH) + 1, &id))
 			return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-					       "no route for %s", req->path);
+			                       "no route for %s", req->path);
 		if (strcmp(m, "GET") == 0) {
 			int r = store_dns_record_get(req->srv->store, id, &rec);
 
@@ -431,8 +437,8 @@ enum MHD_Result http_dns_route(struct http_request *req, const char *path)
 			return delete_record(req, id);
 	} else {
 		return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				       "no route for %s", req->path);
+		                       "no route for %s", req->path);
 	}
 	return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
-			       "%s is not allowed on %s", m, req->path);
+	                       "%s is not allowed on %s", m, req->path);
 }

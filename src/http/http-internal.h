@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define HTTP_BODY_MAX	 (1u << 20) /* request bodies above this get 413 */
+#define HTTP_BODY_MAX    (1u << 20) /* request bodies above this get 413 */
 #define HTTP_TOKEN_BYTES 32
 
 struct http_server;
@@ -36,11 +36,11 @@ struct http_server {
 	struct http_listener tls;
 	char *tls_cert_pem; /* read at start; libmicrohttpd keeps pointers to them */
 	char *tls_key_pem;
-	int boot_dir_fd; /* O_PATH descriptor that confines asset lookups */
+	int boot_dir_fd;                      /* O_PATH descriptor that confines asset lookups */
 	struct http_enrol_limit *enrol_limit; /* per-client rate of new enrolments */
 	struct log_ratelimit enrol_warning_rl;
 	struct lifecycle_service *lifecycle; /* machine lifecycle and BMCs; NULL until set */
-	struct dhcp_server *dhcp;	     /* counters for /metrics; NULL when DHCP is off */
+	struct dhcp_server *dhcp;            /* counters for /metrics; NULL when DHCP is off */
 };
 
 /* One request: its method, path, body (capped) and peer. */
@@ -64,8 +64,8 @@ enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t
  * given status; field may be NULL.
  */
 enum MHD_Result http_send_error(struct http_request *req, unsigned status, const char *code,
-				const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                                const char *field, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
 
 /*
  * Replaces, in place, every byte of text that is not part of a valid UTF-8
@@ -76,7 +76,7 @@ enum MHD_Result http_send_error(struct http_request *req, unsigned status, const
 void http_make_utf8(char *text);
 
 enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
-			       const char *text);
+                               const char *text);
 
 /* Logs one line for a netboot request (subsystem "http"). */
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);

@@ -15,6 +15,8 @@
  * A transition the state machine does not allow gets 409 with the current
  * state and the allowed ones.
  */
+#include "http/http-lifecycle.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,7 +29,6 @@
 
 #include "bmc/bmc-seal.h"
 #include "core/log.h"
-#include "http/http-lifecycle.h"
 #include "http/http.h"
 #include "inventory/lifecycle-service.h"
 #include "store/store-lifecycle.h"
@@ -41,8 +42,8 @@ void http_server_set_lifecycle(struct http_server *srv, struct lifecycle_service
 }
 
 static const char *const actions[] = {
-	"lifecycle", "commission", "deploy", "release", "mark-broken",
-	"mark-fixed", "retire",	   "power",  "bmc",	NULL,
+	"lifecycle",  "commission", "deploy", "release", "mark-broken",
+	"mark-fixed", "retire",     "power",  "bmc",     NULL,
 };
 
 bool http_lifecycle_has_action(const char *action)
@@ -61,7 +62,7 @@ static bool is_method(struct rest_request *rq, const char *method)
 static enum MHD_Result wrong_method(struct rest_request *rq, const char *allow)
 {
 	return rest_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
-			  "use %s on %s", allow, rq->req->path);
+	                  "use %s on %s", allow, rq->req->path);
 }
 
 /* Parses the body as an object; an empty body is an empty object. */
@@ -74,7 +75,7 @@ static json_t *body_or_empty(struct rest_request *rq, enum MHD_Result *ret)
 
 /* Reads an optional string member no longer than max; queues a 400 when it is not one. */
 static bool opt_string(struct rest_request *rq, json_t *obj, const char *key, size_t max,
-		       const char **ret_value, enum MHD_Result *ret)
+                       const char **ret_value, enum MHD_Result *ret)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -83,7 +84,7 @@ static bool opt_string(struct rest_request *rq, json_t *obj, const char *key, si
 		return true;
 	if (!json_is_string(v) || strlen(json_string_value(v)) > max) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", key,
-				  "%s must be a string of at most %zu bytes", key, max);
+		                  "%s must be a string of at most %zu bytes", key, max);
 		return false;
 	}
 	*ret_value = json_string_value(v);
@@ -92,7 +93,7 @@ static bool opt_string(struct rest_request *rq, json_t *obj, const char *key, si
 
 /* Rejects members not in allowed (NULL-terminated). */
 static bool only_members(struct rest_request *rq, json_t *obj, const char *const *allowed,
-			 enum MHD_Result *ret)
+                         enum MHD_Result *ret)
 {
 	const char *key;
 	json_t *v;
@@ -104,7 +105,7 @@ static bool only_members(struct rest_request *rq, json_t *obj, const char *const
 			a++;
 		if (*a == NULL) {
 			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "unknown_field", key,
-					  "unknown member \"%.64s\" in the request body", key);
+			                  "unknown member \"%.64s\" in the request body", key);
 			return false;
 		}
 	}
@@ -122,19 +123,19 @@ static json_t *lifecycle_json(const struct store_lifecycle *lc)
 	(void)lifecycle_allowed_text(s, allowed, sizeof(allowed));
 	for (int t = 0; t < LIFECYCLE_N_STATES; t++)
 		if (lifecycle_transition_allowed(s, (enum lifecycle_state)t))
-			json_array_append_new(list,
-					      json_string(lifecycle_state_name((enum lifecycle_state)t)));
+			json_array_append_new(
+			        list, json_string(lifecycle_state_name((enum lifecycle_state)t)));
 	/* The user data may hold secrets meant for the deployed system only. */
 	if (json_is_object(task))
 		json_object_del(task, "user_data");
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:I, s:o, s:o}", "machine_id",
-			 (json_int_t)lc->machine_id, "state", lc->state, "stage", lc->stage,
-			 "since", (json_int_t)lc->since, "deadline", (json_int_t)lc->deadline,
-			 "reason", lc->reason,
-			 "progress", lc->progress < 0 ? json_null() : json_integer(lc->progress),
-			 "progress_message", lc->progress_message, "progress_updated",
-			 (json_int_t)lc->progress_updated, "allowed", list,
-			 "task", json_is_object(task) ? task : json_object());
+	                 (json_int_t)lc->machine_id, "state", lc->state, "stage", lc->stage,
+	                 "since", (json_int_t)lc->since, "deadline", (json_int_t)lc->deadline,
+	                 "reason", lc->reason, "progress",
+	                 lc->progress < 0 ? json_null() : json_integer(lc->progress),
+	                 "progress_message", lc->progress_message, "progress_updated",
+	                 (json_int_t)lc->progress_updated, "allowed", list, "task",
+	                 json_is_object(task) ? task : json_object());
 }
 
 /* Queues 200 with the machine's lifecycle, or 404. */
@@ -160,8 +161,8 @@ static enum MHD_Result send_lifecycle(struct rest_request *rq, int64_t id, unsig
 }
 
 /* Queues the response to the outcome of lifecycle_change(). */
-static enum MHD_Result answer_change(struct rest_request *rq, int64_t id, const char *verb,
-				     int r, const struct lifecycle_refusal *refusal)
+static enum MHD_Result answer_change(struct rest_request *rq, int64_t id, const char *verb, int r,
+                                     const struct lifecycle_refusal *refusal)
 {
 	json_t *body;
 
@@ -169,12 +170,13 @@ static enum MHD_Result answer_change(struct rest_request *rq, int64_t id, const 
 		return rest_not_found(rq, "machine");
 	if (r == -EPERM) {
 		body = json_pack("{s:{s:s, s:o, s:s, s:s}}", "error", "code", "invalid_transition",
-				 "message",
-				 json_sprintf("machine %" PRId64 " is %s: %s is not allowed; allowed next states: %s",
-					      id, lifecycle_state_name(refusal->from), verb,
-					      refusal->allowed),
-				 "state", lifecycle_state_name(refusal->from), "allowed",
-				 refusal->allowed);
+		                 "message",
+		                 json_sprintf("machine %" PRId64
+		                              " is %s: %s is not allowed; allowed next states: %s",
+		                              id, lifecycle_state_name(refusal->from), verb,
+		                              refusal->allowed),
+		                 "state", lifecycle_state_name(refusal->from), "allowed",
+		                 refusal->allowed);
 		return rest_send(rq, MHD_HTTP_CONFLICT, body, 0, NULL);
 	}
 	if (r < 0)
@@ -183,7 +185,7 @@ static enum MHD_Result answer_change(struct rest_request *rq, int64_t id, const 
 }
 
 static enum MHD_Result change(struct rest_request *rq, int64_t id, enum lifecycle_state to,
-			      const char *verb, const char *reason, const char *task)
+                              const char *verb, const char *reason, const char *task)
 {
 	struct lifecycle_refusal refusal;
 	int r;
@@ -212,7 +214,7 @@ static enum MHD_Result run_simple(struct rest_request *rq, int64_t id, const cha
 	if (strcmp(verb, "mark-broken") == 0 && (reason == NULL || reason[0] == '\0')) {
 		json_decref(body);
 		return rest_error(rq, MHD_HTTP_BAD_REQUEST, "missing_field", "reason",
-				  "mark-broken needs a reason");
+		                  "mark-broken needs a reason");
 	}
 	if (strcmp(verb, "commission") == 0)
 		to = LIFECYCLE_COMMISSIONING;
@@ -223,7 +225,7 @@ static enum MHD_Result run_simple(struct rest_request *rq, int64_t id, const cha
 	else
 		to = LIFECYCLE_RETIRED;
 	ret = change(rq, id, to, verb, reason ? reason : verb,
-		     to == LIFECYCLE_COMMISSIONING ? "{}" : NULL);
+	             to == LIFECYCLE_COMMISSIONING ? "{}" : NULL);
 	json_decref(body);
 	return ret;
 }
@@ -249,7 +251,7 @@ static enum MHD_Result run_release(struct rest_request *rq, int64_t id)
 	    strcmp(erase, "full") != 0) {
 		json_decref(body);
 		return rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "erase",
-				  "invalid erase \"%s\": expected none, quick or full", erase);
+		                  "invalid erase \"%s\": expected none, quick or full", erase);
 	}
 	if (erase == NULL || strcmp(erase, "none") == 0)
 		task = json_pack("{s:s}", "action", "none");
@@ -258,8 +260,8 @@ static enum MHD_Result run_release(struct rest_request *rq, int64_t id)
 	text = task ? json_dumps(task, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(task);
 	ret = text ? change(rq, id, LIFECYCLE_RELEASING, "release", reason ? reason : "release",
-			    text)
-		   : MHD_NO;
+	                    text)
+	           : MHD_NO;
 	free(text);
 	json_decref(body);
 	return ret;
@@ -274,7 +276,7 @@ enum MHD_Result http_lifecycle_route(struct rest_request *rq, int64_t id, const 
 		return rest_not_found(rq, "machine");
 	if (rq->req->srv->lifecycle == NULL)
 		return rest_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "lifecycle_unavailable", NULL,
-				  "the lifecycle service is not running");
+		                  "the lifecycle service is not running");
 	if (strcmp(action, "power") == 0)
 		return http_power_route(rq, id);
 	if (strcmp(action, "bmc") == 0)
@@ -337,7 +339,7 @@ void http_image_dir(const struct config *cfg, char *buf, size_t size)
  * is (the agent has no TLS). Queues a 400/422 on failure.
  */
 static bool resolve_image(struct rest_request *rq, const char *image, json_t *task,
-			  enum MHD_Result *ret)
+                          enum MHD_Result *ret)
 {
 	const struct config *cfg = rq->req->srv->cfg;
 	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + IMAGE_NAME_MAX + 2];
@@ -348,24 +350,25 @@ static bool resolve_image(struct rest_request *rq, const char *image, json_t *ta
 		return true;
 	}
 	if (!valid_plain_name(image, IMAGE_NAME_MAX)) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "image",
-				  "image must be an http:// URL or a file name in the image directory (letters, digits, '.', '_', '-')");
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "image",
+		        "image must be an http:// URL or a file name in the image directory (letters, digits, '.', '_', '-')");
 		return false;
 	}
 	http_image_dir(cfg, dir, sizeof(dir));
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, image);
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		*ret = rest_error(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_not_found", "image",
-				  "no image \"%s\" in the image directory %s", image, dir);
+		                  "no image \"%s\" in the image directory %s", image, dir);
 		return false;
 	}
-	json_object_set_new(task, "image_url", json_sprintf("%s/images/%s", cfg->http_public_url, image));
+	json_object_set_new(task, "image_url",
+	                    json_sprintf("%s/images/%s", cfg->http_public_url, image));
 	json_object_set_new(task, "size", json_integer((json_int_t)st.st_size));
 	return true;
 }
 
-static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task,
-			  enum MHD_Result *ret)
+static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task, enum MHD_Result *ret)
 {
 	json_t *keys = json_object_get(body, "ssh_keys"), *v;
 	size_t i;
@@ -374,7 +377,7 @@ static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task,
 		return true;
 	if (!json_is_array(keys) || json_array_size(keys) > 32) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "ssh_keys",
-				  "ssh_keys must be an array of at most 32 public keys");
+		                  "ssh_keys must be an array of at most 32 public keys");
 		return false;
 	}
 	json_array_foreach(keys, i, v) {
@@ -384,7 +387,7 @@ static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task,
 		    (strncmp(k, "ssh-", 4) != 0 && strncmp(k, "ecdsa-", 6) != 0 &&
 		     strncmp(k, "sk-", 3) != 0)) {
 			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "ssh_keys",
-					  "ssh_keys[%zu] is not one OpenSSH public key line", i);
+			                  "ssh_keys[%zu] is not one OpenSSH public key line", i);
 			return false;
 		}
 	}
@@ -394,7 +397,7 @@ static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task,
 
 /* Image deployment: image and sha256 required, disk optional. */
 static bool decode_image_deploy(struct rest_request *rq, json_t *body, json_t *task,
-				enum MHD_Result *ret)
+                                enum MHD_Result *ret)
 {
 	const char *image, *sha256, *disk;
 
@@ -403,14 +406,15 @@ static bool decode_image_deploy(struct rest_request *rq, json_t *body, json_t *t
 	    !opt_string(rq, body, "disk", 32, &disk, ret))
 		return false;
 	if (image == NULL || sha256 == NULL || !valid_hex64(sha256)) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "missing_field",
-				  image == NULL ? "image" : "sha256",
-				  "deploy needs image (a name or http:// URL) and sha256 (64 lower-case hex digits)");
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "missing_field",
+		        image == NULL ? "image" : "sha256",
+		        "deploy needs image (a name or http:// URL) and sha256 (64 lower-case hex digits)");
 		return false;
 	}
 	if (disk && !valid_plain_name(disk, 32)) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "disk",
-				  "disk must be a block device name such as vda or sda");
+		                  "disk must be a block device name such as vda or sda");
 		return false;
 	}
 	json_object_set_new(task, "method", json_string("image"));
@@ -422,7 +426,7 @@ static bool decode_image_deploy(struct rest_request *rq, json_t *body, json_t *t
 
 /* Installer deployment: installer, kernel and initrd (paths below boot_dir). */
 static bool decode_installer_deploy(struct rest_request *rq, json_t *body, json_t *task,
-				    enum MHD_Result *ret)
+                                    enum MHD_Result *ret)
 {
 	const char *installer, *kernel, *initrd;
 
@@ -433,14 +437,16 @@ static bool decode_installer_deploy(struct rest_request *rq, json_t *body, json_
 	if (installer == NULL ||
 	    (strcmp(installer, "debian") != 0 && strcmp(installer, "ubuntu") != 0 &&
 	     strcmp(installer, "rhel") != 0)) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "installer",
-				  "invalid installer \"%s\": expected debian (preseed), ubuntu (autoinstall) or rhel (kickstart)",
-				  installer ? installer : "");
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "installer",
+		        "invalid installer \"%s\": expected debian (preseed), ubuntu (autoinstall) or rhel (kickstart)",
+		        installer ? installer : "");
 		return false;
 	}
 	if (kernel == NULL || initrd == NULL || strstr(kernel, "..") || strstr(initrd, "..")) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "missing_field", "kernel",
-				  "an installer deploy needs kernel and initrd paths below boot_dir");
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "missing_field", "kernel",
+		        "an installer deploy needs kernel and initrd paths below boot_dir");
 		return false;
 	}
 	json_object_set_new(task, "method", json_string("installer"));
@@ -452,9 +458,9 @@ static bool decode_installer_deploy(struct rest_request *rq, json_t *body, json_
 
 static json_t *decode_deploy(struct rest_request *rq, json_t *body, enum MHD_Result *ret)
 {
-	static const char *const members[] = { "image", "sha256",   "disk",	  "hostname",
-					       "ssh_keys", "user_data", "installer", "kernel",
-					       "initrd", "reason",   NULL };
+	static const char *const members[] = { "image",    "sha256",    "disk",      "hostname",
+		                               "ssh_keys", "user_data", "installer", "kernel",
+		                               "initrd",   "reason",    NULL };
 	json_t *task = json_pack("{s:s}", "action", "deploy");
 	const char *hostname, *user_data;
 	bool ok;
@@ -470,8 +476,9 @@ static json_t *decode_deploy(struct rest_request *rq, json_t *body, enum MHD_Res
 	else if (ok)
 		ok = decode_image_deploy(rq, body, task, ret);
 	if (ok && hostname && !rest_valid_hostname(hostname)) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "hostname",
-				  "hostname must be one DNS label of lower-case letters, digits and inner hyphens");
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "hostname",
+		        "hostname must be one DNS label of lower-case letters, digits and inner hyphens");
 		ok = false;
 	}
 	if (ok && hostname)
@@ -504,7 +511,7 @@ enum MHD_Result http_deploy_start(struct rest_request *rq, int64_t id)
 	text = json_dumps(task, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(task);
 	ret = text ? change(rq, id, LIFECYCLE_DEPLOYING, "deploy", reason ? reason : "deploy", text)
-		   : MHD_NO;
+	           : MHD_NO;
 	free(text);
 	json_decref(body);
 	return ret;

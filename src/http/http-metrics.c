@@ -31,7 +31,7 @@ void http_server_set_dhcp(struct http_server *srv, struct dhcp_server *dhcp)
 static bool append_metric(char *buf, size_t size, size_t *len, const struct metric *m)
 {
 	int n = snprintf(buf + *len, size - *len, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", m->name,
-			 m->help, m->name, m->type, m->name, (unsigned long long)m->value);
+	                 m->help, m->name, m->type, m->name, (unsigned long long)m->value);
 
 	if (n < 0 || (size_t)n >= size - *len)
 		return false;
@@ -45,7 +45,7 @@ static size_t dhcp_metrics(struct dhcp_server *dhcp, struct metric *metrics)
 	struct dhcp_stats s;
 	size_t n = 0;
 
-#define COUNTER(field, text)                                                                       \
+#define COUNTER(field, text) \
 	metrics[n++] = (struct metric){ "rackd_dhcp_" #field "_total", "counter", text, s.field }
 
 	dhcp_server_get_stats(dhcp, &s);
@@ -62,16 +62,19 @@ static size_t dhcp_metrics(struct dhcp_server *dhcp, struct metric *metrics)
 	COUNTER(informs, "DHCPINFORM messages received.");
 	COUNTER(pool_exhausted, "DISCOVERs left without an offer because the pool was full.");
 	COUNTER(rate_limited_mac, "DISCOVERs dropped over the per-MAC rate limit.");
-	COUNTER(rate_limited_relay, "DISCOVERs dropped over the per-relay or per-interface rate limit.");
-	COUNTER(mac_lease_limit, "DISCOVERs and REQUESTs dropped because the MAC held max_leases_per_mac.");
-	COUNTER(reserved_refused, "REQUESTs refused because the address is reserved for another MAC.");
+	COUNTER(rate_limited_relay,
+	        "DISCOVERs dropped over the per-relay or per-interface rate limit.");
+	COUNTER(mac_lease_limit,
+	        "DISCOVERs and REQUESTs dropped because the MAC held max_leases_per_mac.");
+	COUNTER(reserved_refused,
+	        "REQUESTs refused because the address is reserved for another MAC.");
 	COUNTER(store_errors, "Batches whose lease write failed; none of their replies was sent.");
 	COUNTER(batches, "Batches that wrote lease rows, each in one transaction.");
 	COUNTER(batch_rows, "Lease rows written by those batches.");
 	COUNTER(send_errors, "DHCP replies the kernel did not take.");
 #undef COUNTER
 	metrics[n++] = (struct metric){ "rackd_dhcp_leases", "gauge",
-					"Entries in the DHCP lease table.", s.leases };
+		                        "Entries in the DHCP lease table.", s.leases };
 	return n;
 }
 
@@ -83,16 +86,16 @@ enum MHD_Result http_metrics(struct http_request *req)
 
 	if (strcmp(req->method, "GET") != 0)
 		return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
-				       "use GET on %s", req->path);
+		                       "use GET on %s", req->path);
 	metrics[n++] = (struct metric){ "rackd_dhcp_enabled", "gauge",
-					"1 when the DHCP server runs.", req->srv->dhcp != NULL };
+		                        "1 when the DHCP server runs.", req->srv->dhcp != NULL };
 	if (req->srv->dhcp != NULL)
 		n += dhcp_metrics(req->srv->dhcp, &metrics[n]);
 	text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!append_metric(text, sizeof(text), &len, &metrics[i]))
-			return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-					       "metrics exceed %u bytes", METRICS_TEXT_MAX);
+			return http_send_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+			                       NULL, "metrics exceed %u bytes", METRICS_TEXT_MAX);
 	}
 	return http_send_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4", text);
 }

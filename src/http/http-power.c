@@ -25,13 +25,13 @@
  * IPMI_MAX_USER_NAME_LENGTH and IPMI_2_0_MAX_PASSWORD_LENGTH). libfreeipmi
  * rejects longer ones at every login with "invalid parameters".
  */
-#define IPMI_USER_MAX	  16
+#define IPMI_USER_MAX     16
 #define IPMI_PASSWORD_MAX 20
 
 static enum MHD_Result wrong_method(struct rest_request *rq, const char *allow)
 {
 	return rest_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
-			  "use %s on %s", allow, rq->req->path);
+	                  "use %s on %s", allow, rq->req->path);
 }
 
 /* Queues the response to a failed BMC call: the error shape plus "power": "unknown". */
@@ -67,7 +67,7 @@ static enum MHD_Result bmc_failed(struct rest_request *rq, int r, const struct b
 		break;
 	}
 	body = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", err->message,
-			 "power", "unknown");
+	                 "power", "unknown");
 	return rest_send(rq, status, body, 0, NULL);
 }
 
@@ -81,9 +81,9 @@ static enum MHD_Result get_power(struct rest_request *rq, int64_t id)
 	if (r < 0)
 		return bmc_failed(rq, r, &err);
 	return rest_send(rq, MHD_HTTP_OK,
-			 json_pack("{s:I, s:s}", "machine_id", (json_int_t)id, "power",
-				   bmc_power_name(power)),
-			 0, NULL);
+	                 json_pack("{s:I, s:s}", "machine_id", (json_int_t)id, "power",
+	                           bmc_power_name(power)),
+	                 0, NULL);
 }
 
 static enum MHD_Result post_power(struct rest_request *rq, int64_t id)
@@ -105,24 +105,25 @@ static enum MHD_Result post_power(struct rest_request *rq, int64_t id)
 	if (action_text == NULL || bmc_action_parse(action_text, &action) < 0) {
 		json_decref(body);
 		return rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "action",
-				  "action must be on, off, soft-off or cycle");
+		                  "action must be on, off, soft-off or cycle");
 	}
 	if ((json_object_get(body, "boot") && boot_text == NULL) ||
 	    (boot_text && bmc_boot_device_parse(boot_text, &boot) < 0) ||
 	    json_object_size(body) > (json_object_get(body, "boot") ? 2u : 1u)) {
 		json_decref(body);
-		return rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "boot",
-				  "the body takes action and an optional boot (pxe or disk), nothing else");
+		return rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "boot",
+		        "the body takes action and an optional boot (pxe or disk), nothing else");
 	}
 	json_decref(body);
 	r = lifecycle_power_action(rq->req->srv->lifecycle, id, action, boot_text ? &boot : NULL,
-				   rq->actor, &power, &err);
+	                           rq->actor, &power, &err);
 	if (r < 0)
 		return bmc_failed(rq, r, &err);
 	return rest_send(rq, MHD_HTTP_OK,
-			 json_pack("{s:I, s:s, s:s}", "machine_id", (json_int_t)id, "action",
-				   bmc_action_name(action), "power", bmc_power_name(power)),
-			 0, NULL);
+	                 json_pack("{s:I, s:s, s:s}", "machine_id", (json_int_t)id, "action",
+	                           bmc_action_name(action), "power", bmc_power_name(power)),
+	                 0, NULL);
 }
 
 enum MHD_Result http_power_route(struct rest_request *rq, int64_t id)
@@ -144,11 +145,11 @@ enum MHD_Result http_power_route(struct rest_request *rq, int64_t id)
 static json_t *bmc_json(const struct store_bmc *b)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:s, s:I, s:I}", "machine_id",
-			 (json_int_t)b->machine_id, "type", b->type, "address", b->address,
-			 "username", b->username, "password_set", b->secret[0] != '\0',
-			 "power_state", b->power_state, "power_error", b->power_error,
-			 "power_checked", (json_int_t)b->power_checked, "updated",
-			 (json_int_t)b->updated);
+	                 (json_int_t)b->machine_id, "type", b->type, "address", b->address,
+	                 "username", b->username, "password_set", b->secret[0] != '\0',
+	                 "power_state", b->power_state, "power_error", b->power_error,
+	                 "power_checked", (json_int_t)b->power_checked, "updated",
+	                 (json_int_t)b->updated);
 }
 
 static enum MHD_Result get_bmc(struct rest_request *rq, int64_t id)
@@ -165,7 +166,7 @@ static enum MHD_Result get_bmc(struct rest_request *rq, int64_t id)
 	store_txn_abort(tx);
 	if (r == -ENOENT)
 		return rest_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				  "machine %" PRId64 " has no BMC (or does not exist)", id);
+		                  "machine %" PRId64 " has no BMC (or does not exist)", id);
 	if (r < 0)
 		return rest_store_failed(rq, r, "bmc read");
 	body = bmc_json(&b);
@@ -175,7 +176,7 @@ static enum MHD_Result get_bmc(struct rest_request *rq, int64_t id)
 
 /* Reads and checks a PUT body into *b, sealing the password. Queues a 4xx on failure. */
 static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct store_bmc *b,
-		       enum MHD_Result *ret)
+                       enum MHD_Result *ret)
 {
 	const char *type = json_string_value(json_object_get(body, "type"));
 	const char *address = json_string_value(json_object_get(body, "address"));
@@ -189,9 +190,10 @@ static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "type") && strcmp(key, "address") && strcmp(key, "username") &&
 		    strcmp(key, "password")) {
-			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "unknown_field", key,
-					  "unknown member \"%.64s\": a BMC has type, address, username and password",
-					  key);
+			*ret = rest_error(
+			        rq, MHD_HTTP_BAD_REQUEST, "unknown_field", key,
+			        "unknown member \"%.64s\": a BMC has type, address, username and password",
+			        key);
 			return false;
 		}
 	}
@@ -201,34 +203,36 @@ static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct
 
 		if (value && !json_is_string(value) && !json_is_null(value)) {
 			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_type", member,
-					  "%s must be a string or null", member);
+			                  "%s must be a string or null", member);
 			return false;
 		}
 	}
 	if (type == NULL || bmc_type_parse(type, &t) < 0) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "type",
-				  "type must be ipmi, redfish or qemu");
+		                  "type must be ipmi, redfish or qemu");
 		return false;
 	}
 	if (address == NULL || bmc_address_check(t, address, &err) < 0) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "address", "%s",
-				  address ? err.message : "address is required");
+		                  address ? err.message : "address is required");
 		return false;
 	}
 	if ((user && strlen(user) >= sizeof(b->username)) ||
 	    (password && strlen(password) >= BMC_PASSWORD_MAX)) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field",
-				  password && strlen(password) >= BMC_PASSWORD_MAX ? "password" : "username",
-				  "username must be under %zu bytes and password under %d bytes",
-				  sizeof(b->username), BMC_PASSWORD_MAX);
+		                  password && strlen(password) >= BMC_PASSWORD_MAX ? "password"
+		                                                                   : "username",
+		                  "username must be under %zu bytes and password under %d bytes",
+		                  sizeof(b->username), BMC_PASSWORD_MAX);
 		return false;
 	}
 	if (t == BMC_TYPE_IPMI && ((user && strlen(user) > IPMI_USER_MAX) ||
-				   (password && strlen(password) > IPMI_PASSWORD_MAX))) {
-		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field",
-				  user && strlen(user) > IPMI_USER_MAX ? "username" : "password",
-				  "an IPMI username is at most %d bytes and a password at most %d bytes",
-				  IPMI_USER_MAX, IPMI_PASSWORD_MAX);
+	                           (password && strlen(password) > IPMI_PASSWORD_MAX))) {
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field",
+		        user && strlen(user) > IPMI_USER_MAX ? "username" : "password",
+		        "an IPMI username is at most %d bytes and a password at most %d bytes",
+		        IPMI_USER_MAX, IPMI_PASSWORD_MAX);
 		return false;
 	}
 	memset(b, 0, sizeof(*b));
@@ -238,9 +242,9 @@ static bool decode_bmc(struct rest_request *rq, int64_t id, json_t *body, struct
 	(void)snprintf(b->username, sizeof(b->username), "%s", user ? user : "");
 	if (password && password[0] &&
 	    lifecycle_seal_password(rq->req->srv->lifecycle, id, password, b->secret,
-				    sizeof(b->secret)) < 0) {
+	                            sizeof(b->secret)) < 0) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "password",
-				  "password is too long to seal");
+		                  "password is too long to seal");
 		return false;
 	}
 	return true;
@@ -264,8 +268,9 @@ static enum MHD_Result put_bmc(struct rest_request *rq, int64_t id)
 	}
 	/* The clear password lives in the body's string: wipe it before it is freed. */
 	if (json_string_value(json_object_get(body, "password")))
-		sodium_memzero((char *)(uintptr_t)json_string_value(json_object_get(body, "password")),
-			       strlen(json_string_value(json_object_get(body, "password"))));
+		sodium_memzero(
+		        (char *)(uintptr_t)json_string_value(json_object_get(body, "password")),
+		        strlen(json_string_value(json_object_get(body, "password"))));
 	json_decref(body);
 	r = store_txn_begin(rq->store, true, &tx);
 	if (r < 0)
@@ -274,8 +279,9 @@ static enum MHD_Result put_bmc(struct rest_request *rq, int64_t id)
 	if (r == 0) {
 		(void)snprintf(object, sizeof(object), "machine/%" PRId64, id);
 		(void)snprintf(detail, sizeof(detail), "type=%s address=%s username=%s", b.type,
-			       b.address, b.username);
-		r = store_event_insert(tx, rq->actor, "machine.bmc_set", object, detail, NULL, NULL);
+		               b.address, b.username);
+		r = store_event_insert(tx, rq->actor, "machine.bmc_set", object, detail, NULL,
+		                       NULL);
 	}
 	if (r == 0)
 		r = store_txn_commit(tx);
@@ -302,14 +308,14 @@ static enum MHD_Result delete_bmc(struct rest_request *rq, int64_t id)
 	(void)snprintf(object, sizeof(object), "machine/%" PRId64, id);
 	if (r == 0)
 		r = store_event_insert(tx, rq->actor, "machine.bmc_deleted", object, NULL, NULL,
-				       NULL);
+		                       NULL);
 	if (r == 0)
 		r = store_txn_commit(tx);
 	else
 		store_txn_abort(tx);
 	if (r == -ENOENT)
 		return rest_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-				  "machine %" PRId64 " has no BMC", id);
+		                  "machine %" PRId64 " has no BMC", id);
 	if (r < 0)
 		return rest_store_failed(rq, r, "bmc delete");
 	rest_log_change(rq, "machine.bmc_deleted", object);

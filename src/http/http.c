@@ -21,10 +21,10 @@
 #include "http/http-internal.h"
 #include "http/http-lifecycle.h"
 
-#define HTTP_THREAD_STACK      (1u << 20) /* per connection thread */
+#define HTTP_THREAD_STACK      (1u << 20)    /* per connection thread */
 #define HTTP_CONN_MEMORY_LIMIT (64u * 1024u) /* bounds the request line and headers */
-#define HTTP_CONN_TIMEOUT      30	    /* seconds of inactivity */
-#define HTTP_PEM_MAX	       (256u * 1024u)
+#define HTTP_CONN_TIMEOUT      30            /* seconds of inactivity */
+#define HTTP_PEM_MAX           (256u * 1024u)
 
 enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t *body)
 {
@@ -99,7 +99,7 @@ void http_make_utf8(char *text)
 }
 
 enum MHD_Result http_send_error(struct http_request *req, unsigned status, const char *code,
-				const char *field, const char *fmt, ...)
+                                const char *field, const char *fmt, ...)
 {
 	char message[512];
 	json_t *err;
@@ -116,13 +116,13 @@ enum MHD_Result http_send_error(struct http_request *req, unsigned status, const
 }
 
 enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
-			       const char *text)
+                               const char *text)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
-					       MHD_RESPMEM_MUST_COPY);
+	                                       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
 	(void)MHD_add_response_header(resp, "Content-Type", content_type);
@@ -135,24 +135,20 @@ void http_log_request(struct http_request *req, unsigned status, uint64_t bytes,
 {
 	char status_text[8], bytes_text[24];
 	struct log_field fields[] = {
-		{ "peer", req->peer },
-		{ "method", req->method },
-		{ "path", req->path },
-		{ "status", status_text },
-		{ "bytes", bytes_text },
-		{ "mac", mac },
+		{ "peer", req->peer },     { "method", req->method }, { "path", req->path },
+		{ "status", status_text }, { "bytes", bytes_text },   { "mac", mac },
 	};
 
 	(void)snprintf(status_text, sizeof(status_text), "%u", status);
 	(void)snprintf(bytes_text, sizeof(bytes_text), "%llu", (unsigned long long)bytes);
 	log_fields(status < 400 ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING, "http", fields,
-		   sizeof(fields) / sizeof(fields[0]), "%s %s %u", req->method, req->path, status);
+	           sizeof(fields) / sizeof(fields[0]), "%s %s %u", req->method, req->path, status);
 }
 
 static void format_peer(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 	(void)snprintf(buf, size, "-");
 	if (info == NULL || info->client_addr == NULL)
@@ -199,28 +195,29 @@ static enum MHD_Result dispatch(struct http_request *req)
 
 	if (req->body_too_large)
 		return http_send_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large", NULL,
-				       "request body exceeds %u bytes", HTTP_BODY_MAX);
+		                       "request body exceeds %u bytes", HTTP_BODY_MAX);
 	/* With TLS configured, plain HTTP is only for firmware that cannot do TLS. */
 	if (req->listener->netboot_only && strncmp(path, "/boot/", 6) != 0 &&
 	    !http_deploy_path(path))
 		return http_send_error(req, MHD_HTTP_FORBIDDEN, "tls_required", NULL,
-				       "%s is served over HTTPS only; use the tls_listen address", path);
+		                       "%s is served over HTTPS only; use the tls_listen address",
+		                       path);
 	if (strcmp(path, "/boot/ipxe") == 0) {
 		if (strcmp(req->method, "GET") != 0)
 			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
-					       "method_not_allowed", NULL, "use GET on %s", path);
+			                       "method_not_allowed", NULL, "use GET on %s", path);
 		return http_boot_script(req);
 	}
 	if (strncmp(path, "/boot/assets/", 13) == 0) {
 		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
-					       "method_not_allowed", NULL, "use GET on %s", path);
+			                       "method_not_allowed", NULL, "use GET on %s", path);
 		return http_boot_asset(req, path + 13);
 	}
 	if (strcmp(path, "/api/v1/agent/report") == 0) {
 		if (strcmp(req->method, "POST") != 0)
 			return http_send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
-					       "method_not_allowed", NULL, "use POST on %s", path);
+			                       "method_not_allowed", NULL, "use POST on %s", path);
 		return http_agent_report(req);
 	}
 	if (strcmp(path, "/metrics") == 0)
@@ -231,14 +228,12 @@ static enum MHD_Result dispatch(struct http_request *req)
 		return http_deploy_route(req);
 	if (strncmp(path, "/api/v1/", 8) == 0)
 		return http_api_route(req);
-	return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no route for %s",
-			       path);
+	return http_send_error(req, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no route for %s", path);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	struct http_request *req = *con_cls;
 	const struct http_listener *listener = cls;
@@ -266,7 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct http_request *req = *con_cls;
 
@@ -281,7 +276,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+        __attribute__((format(printf, 2, 0)));
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
@@ -354,7 +349,7 @@ static int read_pem(const char *path, char **ret_text)
 }
 
 static int start_listener(struct http_server *srv, struct http_listener *l, uint32_t address,
-			  uint16_t port)
+                          uint16_t port)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -367,7 +362,7 @@ static int start_listener(struct http_server *srv, struct http_listener *l, uint
 	 * other machines. max_connections bounds the threads.
 	 */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	                 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	char ip[ADDR_IPV4_STRLEN];
 
 	addr_format_ipv4(address, ip);
@@ -375,24 +370,26 @@ static int start_listener(struct http_server *srv, struct http_listener *l, uint
 	if (l->tls)
 		flags |= MHD_USE_TLS;
 	l->daemon = MHD_start_daemon(
-		flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
-		MHD_OPTION_SOCK_ADDR, &sin,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg->http_max_connections_per_client,
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)srv->cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, l->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
-		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
+	        flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+	        srv, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_THREAD_STACK_SIZE,
+	        (size_t)HTTP_THREAD_STACK, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	        (unsigned)srv->cfg->http_max_connections_per_client, MHD_OPTION_CONNECTION_LIMIT,
+	        (unsigned)srv->cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	        (size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	        (unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+	        l->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
+	        MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
 	if (l->daemon == NULL) {
-		log_error("http", "listen on %s:%u failed: check the address is local, the port free and the TLS files valid",
-			  ip, port);
+		log_error(
+		        "http",
+		        "listen on %s:%u failed: check the address is local, the port free and the TLS files valid",
+		        ip, port);
 		return -EADDRNOTAVAIL;
 	}
 	log_notice("http", "listening on %s:%u tls=%s netboot_only=%s public_url=%s", ip, port,
-		   l->tls ? "yes" : "no", l->netboot_only ? "yes" : "no",
-		   srv->cfg->http_public_url);
+	           l->tls ? "yes" : "no", l->netboot_only ? "yes" : "no",
+	           srv->cfg->http_public_url);
 	return 0;
 }
 
@@ -407,7 +404,7 @@ int http_server_start(struct http_server *srv)
 			r = read_pem(cfg->http_tls_key, &srv->tls_key_pem);
 		if (r < 0) {
 			log_error("http", "TLS files %s and %s could not be read: %s",
-				  cfg->http_tls_cert, cfg->http_tls_key, strerror(-r));
+			          cfg->http_tls_cert, cfg->http_tls_key, strerror(-r));
 			return r;
 		}
 		srv->tls.tls = true;

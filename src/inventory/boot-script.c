@@ -20,17 +20,20 @@ static int finish(int n, size_t size)
 
 static int render_ephemeral(const struct boot_script_input *in, char *buf, size_t size)
 {
-	return finish(snprintf(buf, size,
-			       "#!ipxe\n"
-			       "echo rackd: machine %" PRId64 " (%s) is %s, booting the ephemeral environment\n"
-			       "kernel %s/boot/assets/%s initrd=initrd.img rackd.url=%s rackd.machine=%" PRId64
-			       " rackd.token=%s %s\n"
-			       "initrd --name initrd.img %s/boot/assets/%s\n"
-			       "boot\n",
-			       in->machine_id, in->mac, in->state, in->public_url, in->kernel,
-			       in->public_url, in->machine_id, in->token, in->cmdline,
-			       in->public_url, in->initrd),
-		      size);
+	return finish(
+	        snprintf(
+	                buf, size,
+	                "#!ipxe\n"
+	                "echo rackd: machine %" PRId64
+	                " (%s) is %s, booting the ephemeral environment\n"
+	                "kernel %s/boot/assets/%s initrd=initrd.img rackd.url=%s rackd.machine=%" PRId64
+	                " rackd.token=%s %s\n"
+	                "initrd --name initrd.img %s/boot/assets/%s\n"
+	                "boot\n",
+	                in->machine_id, in->mac, in->state, in->public_url, in->kernel,
+	                in->public_url, in->machine_id, in->token, in->cmdline, in->public_url,
+	                in->initrd),
+	        size);
 }
 
 static int render_local(const struct boot_script_input *in, char *buf, size_t size)
@@ -43,13 +46,14 @@ static int render_local(const struct boot_script_input *in, char *buf, size_t si
 	 * next boot entry, the disk when the boot order lists it after the NIC.
 	 */
 	return finish(snprintf(buf, size,
-			       "#!ipxe\n"
-			       "echo rackd: machine %" PRId64 " (%s) is %s, booting from the local disk\n"
-			       "%s"
-			       "exit\n",
-			       in->machine_id, in->mac, in->state,
-			       efi ? "" : "sanboot --no-describe --drive 0x80 ||\n"),
-		      size);
+	                       "#!ipxe\n"
+	                       "echo rackd: machine %" PRId64
+	                       " (%s) is %s, booting from the local disk\n"
+	                       "%s"
+	                       "exit\n",
+	                       in->machine_id, in->mac, in->state,
+	                       efi ? "" : "sanboot --no-describe --drive 0x80 ||\n"),
+	              size);
 }
 
 /* A path for a kernel line: letters, digits and "/._-" only, no "..". */
@@ -68,19 +72,20 @@ static bool safe_asset_path(const char *s)
 }
 
 static int installer_args(const char *installer, const struct boot_script_input *in, char *buf,
-			  size_t size)
+                          size_t size)
 {
 	char base[512];
 	int n;
 
 	n = snprintf(base, sizeof(base), "%s/install/%" PRId64 "/%s", in->public_url,
-		     in->machine_id, in->token);
+	             in->machine_id, in->token);
 	if (n < 0 || (size_t)n >= sizeof(base))
 		return -ENOSPC;
 	if (strcmp(installer, "debian") == 0)
-		n = snprintf(buf, size,
-			     "auto=true priority=critical url=%s/preseed.cfg netcfg/choose_interface=auto",
-			     base);
+		n = snprintf(
+		        buf, size,
+		        "auto=true priority=critical url=%s/preseed.cfg netcfg/choose_interface=auto",
+		        base);
 	else if (strcmp(installer, "ubuntu") == 0)
 		n = snprintf(buf, size, "autoinstall ds=nocloud-net;s=%s/", base);
 	else if (strcmp(installer, "rhel") == 0)
@@ -91,7 +96,7 @@ static int installer_args(const char *installer, const struct boot_script_input 
 }
 
 static int render_installer(const struct boot_script_input *in, json_t *task, char *buf,
-			    size_t size)
+                            size_t size)
 {
 	const char *installer = json_string_value(json_object_get(task, "installer"));
 	const char *kernel = json_string_value(json_object_get(task, "kernel"));
@@ -105,14 +110,15 @@ static int render_installer(const struct boot_script_input *in, json_t *task, ch
 	if (r < 0)
 		return r;
 	return finish(snprintf(buf, size,
-			       "#!ipxe\n"
-			       "echo rackd: machine %" PRId64 " (%s) is %s, starting the %s installer\n"
-			       "kernel %s/boot/assets/%s initrd=initrd.img %s %s\n"
-			       "initrd --name initrd.img %s/boot/assets/%s\n"
-			       "boot\n",
-			       in->machine_id, in->mac, in->state, installer, in->public_url,
-			       kernel, args, in->cmdline, in->public_url, initrd),
-		      size);
+	                       "#!ipxe\n"
+	                       "echo rackd: machine %" PRId64
+	                       " (%s) is %s, starting the %s installer\n"
+	                       "kernel %s/boot/assets/%s initrd=initrd.img %s %s\n"
+	                       "initrd --name initrd.img %s/boot/assets/%s\n"
+	                       "boot\n",
+	                       in->machine_id, in->mac, in->state, installer, in->public_url,
+	                       kernel, args, in->cmdline, in->public_url, initrd),
+	              size);
 }
 
 int boot_script_render(const struct boot_script_input *in, char *buf, size_t size)

@@ -21,15 +21,15 @@
 
 struct boot_script_input {
 	int64_t machine_id;
-	const char *mac;	/* colon notation */
-	const char *state;	/* lifecycle state name */
-	const char *firmware;	/* "bios", "uefi", "uefi-http" */
+	const char *mac;        /* colon notation */
+	const char *state;      /* lifecycle state name */
+	const char *firmware;   /* "bios", "uefi", "uefi-http" */
 	const char *public_url; /* no trailing slash */
-	const char *kernel;	/* ephemeral environment, relative to /boot/assets/ */
+	const char *kernel;     /* ephemeral environment, relative to /boot/assets/ */
 	const char *initrd;
-	const char *cmdline;	/* extra kernel arguments */
-	const char *token;	/* the agent token of this boot */
-	const char *task_json;	/* the stored task, "{}" when none */
+	const char *cmdline;   /* extra kernel arguments */
+	const char *token;     /* the agent token of this boot */
+	const char *task_json; /* the stored task, "{}" when none */
 };
 
 /*

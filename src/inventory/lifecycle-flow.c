@@ -40,8 +40,8 @@ static enum lifecycle_state state_of(const struct store_lifecycle *lc)
 }
 
 static int add_event(struct store_txn *tx, int64_t id, enum lifecycle_state from,
-		     enum lifecycle_state to, const char *actor, const char *reason,
-		     const char *stage, int64_t deadline)
+                     enum lifecycle_state to, const char *actor, const char *reason,
+                     const char *stage, int64_t deadline)
 {
 	char object[32], *before, *after;
 	json_t *b, *a;
@@ -50,23 +50,23 @@ static int add_event(struct store_txn *tx, int64_t id, enum lifecycle_state from
 	(void)snprintf(object, sizeof(object), "machine/%" PRId64, id);
 	b = json_pack("{s:s}", "state", lifecycle_state_name(from));
 	a = json_pack("{s:s, s:s, s:s, s:I}", "state", lifecycle_state_name(to), "stage", stage,
-		      "reason", reason ? reason : "", "deadline", (json_int_t)deadline);
+	              "reason", reason ? reason : "", "deadline", (json_int_t)deadline);
 	before = b ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	after = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(b);
 	json_decref(a);
-	r = before && after ? store_event_insert(tx, actor, "machine.state_changed", object,
-						 reason, before, after)
-			    : -ENOMEM;
+	r = before && after ? store_event_insert(tx, actor, "machine.state_changed", object, reason,
+	                                         before, after)
+	                    : -ENOMEM;
 	free(before);
 	free(after);
 	return r;
 }
 
 int lifecycle_transition_tx(struct store_txn *tx, const struct config *cfg, int64_t id,
-			    enum lifecycle_state to, const char *actor, const char *reason,
-			    const char *task_json, enum lifecycle_state *ret_from,
-			    struct lifecycle_refusal *refusal)
+                            enum lifecycle_state to, const char *actor, const char *reason,
+                            const char *task_json, enum lifecycle_state *ret_from,
+                            struct lifecycle_refusal *refusal)
 {
 	struct store_lifecycle lc;
 	enum lifecycle_state from;
@@ -110,7 +110,7 @@ int lifecycle_transition_tx(struct store_txn *tx, const struct config *cfg, int6
 }
 
 void lifecycle_log_change(int64_t id, enum lifecycle_state from, enum lifecycle_state to,
-			  const char *actor, const char *reason)
+                          const char *actor, const char *reason)
 {
 	char machine[24];
 	struct log_field fields[] = {
@@ -123,14 +123,14 @@ void lifecycle_log_change(int64_t id, enum lifecycle_state from, enum lifecycle_
 
 	(void)snprintf(machine, sizeof(machine), "%" PRId64, id);
 	log_fields(to == LIFECYCLE_BROKEN ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "lifecycle", fields,
-		   sizeof(fields) / sizeof(fields[0]), "machine %s %s -> %s", machine,
-		   lifecycle_state_name(from), lifecycle_state_name(to));
+	           sizeof(fields) / sizeof(fields[0]), "machine %s %s -> %s", machine,
+	           lifecycle_state_name(from), lifecycle_state_name(to));
 }
 
 /* Runs a transition in its own write transaction and logs it; 0, -ENOENT, -EPERM, -EIO. */
 int lifecycle_apply(struct lifecycle_service *svc, int64_t id, enum lifecycle_state to,
-		    const char *actor, const char *reason, const char *task_json,
-		    enum lifecycle_state *ret_from, struct lifecycle_refusal *refusal)
+                    const char *actor, const char *reason, const char *task_json,
+                    enum lifecycle_state *ret_from, struct lifecycle_refusal *refusal)
 {
 	struct lifecycle_refusal ignored;
 	enum lifecycle_state from;
@@ -141,7 +141,7 @@ int lifecycle_apply(struct lifecycle_service *svc, int64_t id, enum lifecycle_st
 	if (r < 0)
 		return r;
 	r = lifecycle_transition_tx(tx, svc->cfg, id, to, actor, reason, task_json, &from,
-				    refusal ? refusal : &ignored);
+	                            refusal ? refusal : &ignored);
 	if (r < 0) {
 		store_txn_abort(tx);
 		return r;
@@ -149,7 +149,7 @@ int lifecycle_apply(struct lifecycle_service *svc, int64_t id, enum lifecycle_st
 	r = store_txn_commit(tx);
 	if (r < 0) {
 		log_error("lifecycle", "machine %" PRId64 " -> %s not stored: %s", id,
-			  lifecycle_state_name(to), store_last_error(svc->store));
+		          lifecycle_state_name(to), store_last_error(svc->store));
 		return r;
 	}
 	lifecycle_log_change(id, from, to, actor, reason);
@@ -173,7 +173,7 @@ void lifecycle_on_report(struct lifecycle_service *svc, int64_t id)
 		return;
 	if (state_of(&lc) == LIFECYCLE_COMMISSIONING)
 		(void)lifecycle_apply(svc, id, LIFECYCLE_READY, "agent",
-				      "commissioning report received", NULL, NULL, NULL);
+		                      "commissioning report received", NULL, NULL, NULL);
 	store_lifecycle_done(&lc);
 }
 
@@ -230,7 +230,7 @@ int lifecycle_agent_task(struct lifecycle_service *svc, int64_t id, char **ret_j
 
 /* What the task's action finishes: deploying -> deployed, releasing -> ready. */
 static int finish_state(enum lifecycle_state state, const char *action,
-			enum lifecycle_state *ret_next)
+                        enum lifecycle_state *ret_next)
 {
 	if (state == LIFECYCLE_DEPLOYING && strcmp(action, "deploy") == 0)
 		*ret_next = LIFECYCLE_DEPLOYED;
@@ -242,7 +242,7 @@ static int finish_state(enum lifecycle_state state, const char *action,
 }
 
 static int record_progress(struct lifecycle_service *svc, int64_t id, int percent,
-			   const char *message)
+                           const char *message)
 {
 	struct store_txn *tx;
 	int r;
@@ -259,7 +259,7 @@ static int record_progress(struct lifecycle_service *svc, int64_t id, int percen
 }
 
 int lifecycle_agent_progress(struct lifecycle_service *svc, int64_t id, const char *action,
-			     const char *status, int percent, const char *message)
+                             const char *status, int percent, const char *message)
 {
 	struct store_lifecycle lc;
 	enum lifecycle_state state, next;
@@ -285,13 +285,14 @@ int lifecycle_agent_progress(struct lifecycle_service *svc, int64_t id, const ch
 		r = record_progress(svc, id, 100, message);
 		if (r == 0)
 			r = lifecycle_apply(svc, id, next, "agent",
-					    strcmp(action, "deploy") == 0 ? "image written and verified"
-									  : "disks erased",
-					    NULL, NULL, NULL);
+			                    strcmp(action, "deploy") == 0
+			                            ? "image written and verified"
+			                            : "disks erased",
+			                    NULL, NULL, NULL);
 		return r;
 	}
 	(void)snprintf(reason, sizeof(reason), "%s failed: %s", action,
-		       message && message[0] ? message : "no reason given");
+	               message && message[0] ? message : "no reason given");
 	(void)record_progress(svc, id, percent, message);
 	return lifecycle_apply(svc, id, LIFECYCLE_BROKEN, "agent", reason, NULL, NULL, NULL);
 }

@@ -13,8 +13,8 @@
 #include "inventory/lifecycle-service.h"
 
 enum lifecycle_job_kind {
-	LIFECYCLE_JOB_NETBOOT,	     /* next boot from the network, then power on or cycle */
-	LIFECYCLE_JOB_RELEASE_OFF,   /* power off, then releasing -> ready */
+	LIFECYCLE_JOB_NETBOOT,     /* next boot from the network, then power on or cycle */
+	LIFECYCLE_JOB_RELEASE_OFF, /* power off, then releasing -> ready */
 };
 
 struct lifecycle_job {
@@ -43,5 +43,5 @@ struct lifecycle_service {
 
 /* Runs a transition in its own transaction and logs it (lifecycle-flow.c). */
 int lifecycle_apply(struct lifecycle_service *svc, int64_t id, enum lifecycle_state to,
-		    const char *actor, const char *reason, const char *task_json,
-		    enum lifecycle_state *ret_from, struct lifecycle_refusal *refusal);
+                    const char *actor, const char *reason, const char *task_json,
+                    enum lifecycle_state *ret_from, struct lifecycle_refusal *refusal);

@@ -28,7 +28,7 @@ const struct config *lifecycle_config(const struct lifecycle_service *svc)
 }
 
 int lifecycle_service_new(const struct config *cfg, struct store *st,
-			  struct lifecycle_service **ret_svc)
+                          struct lifecycle_service **ret_svc)
 {
 	char path[CONFIG_PATH_MAX + 16], err[512];
 	struct lifecycle_service *svc;
@@ -60,7 +60,8 @@ int lifecycle_service_new(const struct config *cfg, struct store *st,
 		lifecycle_service_free(svc);
 		return r;
 	}
-	log_notice("bmc", "sealing key loaded path=%s max_sessions=%u", path, cfg->bmc_max_sessions);
+	log_notice("bmc", "sealing key loaded path=%s max_sessions=%u", path,
+	           cfg->bmc_max_sessions);
 	*ret_svc = svc;
 	return 0;
 }
@@ -89,14 +90,14 @@ void lifecycle_service_free(struct lifecycle_service *svc)
 }
 
 int lifecycle_seal_password(struct lifecycle_service *svc, int64_t id, const char *password,
-			    char *out, size_t out_size)
+                            char *out, size_t out_size)
 {
 	return bmc_seal(svc->key, id, password, out, out_size);
 }
 
 /* Loads the machine's BMC into *t with its password opened; -ENODEV when it has none. */
 static int load_target(struct lifecycle_service *svc, int64_t id, struct bmc_target *t,
-		       bool *ret_efi, struct bmc_error *err)
+                       bool *ret_efi, struct bmc_error *err)
 {
 	const struct config *cfg = svc->cfg;
 	struct store_machine m;
@@ -120,21 +121,23 @@ static int load_target(struct lifecycle_service *svc, int64_t id, struct bmc_tar
 	(void)snprintf(t->username, sizeof(t->username), "%s", bmc.username);
 	if (bmc.secret[0] &&
 	    bmc_unseal(svc->key, id, bmc.secret, t->password, sizeof(t->password)) < 0)
-		return bmc_fail(err, -EACCES,
-				"stored BMC password does not open with the key in use: set it again");
+		return bmc_fail(
+		        err, -EACCES,
+		        "stored BMC password does not open with the key in use: set it again");
 	t->timeout_ms = cfg->bmc_timeout * 1000;
 	t->retries = cfg->bmc_retries;
 	t->cipher_suite = (uint8_t)cfg->bmc_ipmi_cipher_suite;
 	t->tls_verify = cfg->bmc_tls_verify;
 	t->redfish_session = cfg->bmc_redfish_session;
 	t->qmp_dir = cfg->bmc_qmp_dir;
-	*ret_efi = store_machine_get(svc->store, id, &m) == 0 && strncmp(m.firmware, "uefi", 4) == 0;
+	*ret_efi =
+	        store_machine_get(svc->store, id, &m) == 0 && strncmp(m.firmware, "uefi", 4) == 0;
 	return 0;
 }
 
 /* Stores the outcome of a BMC call, and an audit event for actions (action non-NULL). */
 static void record_power(struct lifecycle_service *svc, int64_t id, enum bmc_power power,
-			 const struct bmc_error *err, const char *action, const char *actor)
+                         const struct bmc_error *err, const char *action, const char *actor)
 {
 	char object[32], detail[BMC_MESSAGE_MAX + 64];
 	struct store_txn *tx;
@@ -143,13 +146,13 @@ static void record_power(struct lifecycle_service *svc, int64_t id, enum bmc_pow
 	if (store_txn_begin(svc->store, true, &tx) < 0)
 		return;
 	r = store_bmc_set_power(tx, id, bmc_power_name(power), err ? err->message : "",
-				(int64_t)time(NULL));
+	                        (int64_t)time(NULL));
 	if (r == 0 && action) {
 		(void)snprintf(object, sizeof(object), "machine/%" PRId64, id);
 		(void)snprintf(detail, sizeof(detail), "%s: %s", action,
-			       err ? err->message : bmc_power_name(power));
+		               err ? err->message : bmc_power_name(power));
 		r = store_event_insert(tx, actor, err ? "machine.power_failed" : "machine.power",
-				       object, detail, NULL, NULL);
+		                       object, detail, NULL, NULL);
 	}
 	if (r == 0)
 		(void)store_txn_commit(tx);
@@ -157,8 +160,8 @@ static void record_power(struct lifecycle_service *svc, int64_t id, enum bmc_pow
 		store_txn_abort(tx);
 }
 
-static void log_bmc(int64_t id, const struct bmc_target *t, const char *what,
-		    enum bmc_power power, const struct bmc_error *err)
+static void log_bmc(int64_t id, const struct bmc_target *t, const char *what, enum bmc_power power,
+                    const struct bmc_error *err)
 {
 	char machine[24];
 	struct log_field fields[] = {
@@ -171,13 +174,13 @@ static void log_bmc(int64_t id, const struct bmc_target *t, const char *what,
 	(void)snprintf(machine, sizeof(machine), "%" PRId64, id);
 	if (err)
 		log_fields(LOG_LEVEL_WARNING, "bmc", fields, 3, "machine %s %s failed: %s", machine,
-			   what, err->message);
+		           what, err->message);
 	else
 		log_fields(LOG_LEVEL_INFO, "bmc", fields, 4, "machine %s %s ok", machine, what);
 }
 
 int lifecycle_power_status(struct lifecycle_service *svc, int64_t id, enum bmc_power *ret_power,
-			   struct bmc_error *err)
+                           struct bmc_error *err)
 {
 	enum bmc_power power = BMC_POWER_UNKNOWN;
 	struct bmc_target t;
@@ -190,7 +193,7 @@ int lifecycle_power_status(struct lifecycle_service *svc, int64_t id, enum bmc_p
 	r = bmc_sessions_acquire(svc->sessions, t.timeout_ms);
 	if (r < 0) {
 		r = bmc_fail(err, -EBUSY, "all %u BMC sessions are busy: retry later",
-			     svc->cfg->bmc_max_sessions);
+		             svc->cfg->bmc_max_sessions);
 		goto out;
 	}
 	r = bmc_power_status(&t, &power, err);
@@ -206,25 +209,28 @@ out:
 }
 
 /* Sets the next boot device; a BMC without support is logged and ignored. */
-static int set_boot(int64_t id, const struct bmc_target *t, enum bmc_boot_device device,
-		    bool efi, struct bmc_error *err)
+static int set_boot(int64_t id, const struct bmc_target *t, enum bmc_boot_device device, bool efi,
+                    struct bmc_error *err)
 {
 	int r = bmc_set_boot_device(t, device, efi, err);
 
 	if (r == -ENOTSUP) {
-		log_notice("bmc", "machine %" PRId64 " boot device not set, BMC has no support: %s; the machine's boot order applies",
-			   id, err->message);
+		log_notice(
+		        "bmc",
+		        "machine %" PRId64
+		        " boot device not set, BMC has no support: %s; the machine's boot order applies",
+		        id, err->message);
 		return 0;
 	}
 	if (r < 0)
 		log_bmc(id, t, device == BMC_BOOT_PXE ? "boot device pxe" : "boot device disk",
-			BMC_POWER_UNKNOWN, err);
+		        BMC_POWER_UNKNOWN, err);
 	return r;
 }
 
 int lifecycle_power_action(struct lifecycle_service *svc, int64_t id, enum bmc_action action,
-			   const enum bmc_boot_device *boot, const char *actor,
-			   enum bmc_power *ret_power, struct bmc_error *err)
+                           const enum bmc_boot_device *boot, const char *actor,
+                           enum bmc_power *ret_power, struct bmc_error *err)
 {
 	enum bmc_power power = BMC_POWER_UNKNOWN;
 	struct bmc_error ignored;
@@ -239,7 +245,7 @@ int lifecycle_power_action(struct lifecycle_service *svc, int64_t id, enum bmc_a
 	r = bmc_sessions_acquire(svc->sessions, t.timeout_ms);
 	if (r < 0) {
 		r = bmc_fail(err, -EBUSY, "all %u BMC sessions are busy: retry later",
-			     svc->cfg->bmc_max_sessions);
+		             svc->cfg->bmc_max_sessions);
 		goto out;
 	}
 	r = boot ? set_boot(id, &t, *boot, efi, err) : 0;
@@ -268,8 +274,11 @@ static void queue_job(struct lifecycle_service *svc, int64_t id, enum lifecycle_
 	if (job == NULL || svc->n_jobs >= LIFECYCLE_JOBS_MAX) {
 		pthread_mutex_unlock(&svc->lock);
 		free(job);
-		log_warning("lifecycle", "machine %" PRId64 " BMC job dropped: queue full or out of memory; the stage deadline applies",
-			    id);
+		log_warning(
+		        "lifecycle",
+		        "machine %" PRId64
+		        " BMC job dropped: queue full or out of memory; the stage deadline applies",
+		        id);
 		return;
 	}
 	job->machine_id = id;
@@ -285,8 +294,8 @@ static void queue_job(struct lifecycle_service *svc, int64_t id, enum lifecycle_
 }
 
 int lifecycle_change(struct lifecycle_service *svc, int64_t id, enum lifecycle_state to,
-		     const char *actor, const char *reason, const char *task_json,
-		     struct lifecycle_refusal *refusal)
+                     const char *actor, const char *reason, const char *task_json,
+                     struct lifecycle_refusal *refusal)
 {
 	int r;
 
@@ -300,8 +309,8 @@ int lifecycle_change(struct lifecycle_service *svc, int64_t id, enum lifecycle_s
 		const char *action = json_string_value(json_object_get(task, "action"));
 
 		queue_job(svc, id,
-			  action && strcmp(action, "erase") == 0 ? LIFECYCLE_JOB_NETBOOT
-								 : LIFECYCLE_JOB_RELEASE_OFF);
+		          action && strcmp(action, "erase") == 0 ? LIFECYCLE_JOB_NETBOOT
+		                                                 : LIFECYCLE_JOB_RELEASE_OFF);
 		json_decref(task);
 	}
 	return 0;
@@ -340,14 +349,16 @@ static void run_netboot(struct lifecycle_service *svc, int64_t id)
 		return;
 	r = lifecycle_power_action(svc, id, BMC_ACTION_CYCLE, &pxe, "lifecycle", &power, &err);
 	if (r == -ENODEV) {
-		log_notice("lifecycle", "machine %" PRId64 " has no BMC: power it on to boot it from the network",
-			   id);
+		log_notice("lifecycle",
+		           "machine %" PRId64
+		           " has no BMC: power it on to boot it from the network",
+		           id);
 		return;
 	}
 	if (r == 0)
 		return;
 	(void)snprintf(reason, sizeof(reason), "power on for %s failed: %s",
-		       lifecycle_state_name(state), err.message);
+	               lifecycle_state_name(state), err.message);
 	(void)lifecycle_apply(svc, id, LIFECYCLE_BROKEN, "lifecycle", reason, NULL, NULL, NULL);
 }
 
@@ -361,13 +372,13 @@ static void run_release_off(struct lifecycle_service *svc, int64_t id)
 	r = lifecycle_power_action(svc, id, BMC_ACTION_OFF, NULL, "lifecycle", &power, &err);
 	if (r < 0 && r != -ENODEV) {
 		(void)snprintf(reason, sizeof(reason), "power off for release failed: %s",
-			       err.message);
+		               err.message);
 		(void)lifecycle_apply(svc, id, LIFECYCLE_BROKEN, "lifecycle", reason, NULL, NULL,
-				      NULL);
+		                      NULL);
 		return;
 	}
 	(void)lifecycle_apply(svc, id, LIFECYCLE_READY, "lifecycle", "released without erase", NULL,
-			      NULL, NULL);
+	                      NULL, NULL);
 }
 
 static void *worker_main(void *arg)
@@ -421,10 +432,10 @@ static void expire_deadlines(struct lifecycle_service *svc)
 		}
 		store_txn_abort(tx);
 		(void)snprintf(reason, sizeof(reason), "timed out in stage %s after %" PRId64 " s",
-			       lc.stage[0] ? lc.stage : lc.state, lc.deadline - lc.since);
+		               lc.stage[0] ? lc.stage : lc.state, lc.deadline - lc.since);
 		store_lifecycle_done(&lc);
-		(void)lifecycle_apply(svc, ids[i], LIFECYCLE_BROKEN, "lifecycle", reason, NULL, NULL,
-				      NULL);
+		(void)lifecycle_apply(svc, ids[i], LIFECYCLE_BROKEN, "lifecycle", reason, NULL,
+		                      NULL, NULL);
 	}
 }
 
@@ -451,8 +462,8 @@ static void *deadline_main(void *arg)
 int lifecycle_service_start(struct lifecycle_service *svc)
 {
 	size_t want = svc->cfg->bmc_max_sessions < LIFECYCLE_WORKERS_MAX
-			      ? svc->cfg->bmc_max_sessions
-			      : LIFECYCLE_WORKERS_MAX;
+	                      ? svc->cfg->bmc_max_sessions
+	                      : LIFECYCLE_WORKERS_MAX;
 	int r;
 
 	for (size_t i = 0; i < want; i++) {

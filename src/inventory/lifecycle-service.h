@@ -34,7 +34,7 @@ struct store_txn;
  * cfg and st. Returns 0 or a negative errno after logging why.
  */
 int lifecycle_service_new(const struct config *cfg, struct store *st,
-			  struct lifecycle_service **ret_svc);
+                          struct lifecycle_service **ret_svc);
 
 /* Starts the worker and deadline threads. */
 int lifecycle_service_start(struct lifecycle_service *svc);
@@ -58,8 +58,8 @@ struct lifecycle_refusal {
  * allowed: *refusal says why), -EIO (store).
  */
 int lifecycle_change(struct lifecycle_service *svc, int64_t id, enum lifecycle_state to,
-		     const char *actor, const char *reason, const char *task_json,
-		     struct lifecycle_refusal *refusal);
+                     const char *actor, const char *reason, const char *task_json,
+                     struct lifecycle_refusal *refusal);
 
 /*
  * The same inside an open write transaction, without queueing BMC work or
@@ -67,20 +67,20 @@ int lifecycle_change(struct lifecycle_service *svc, int64_t id, enum lifecycle_s
  * other rows in the same transaction.
  */
 int lifecycle_transition_tx(struct store_txn *tx, const struct config *cfg, int64_t id,
-			    enum lifecycle_state to, const char *actor, const char *reason,
-			    const char *task_json, enum lifecycle_state *ret_from,
-			    struct lifecycle_refusal *refusal);
+                            enum lifecycle_state to, const char *actor, const char *reason,
+                            const char *task_json, enum lifecycle_state *ret_from,
+                            struct lifecycle_refusal *refusal);
 
 /* Logs a committed transition: "lifecycle: machine 5 commissioning -> ready". */
 void lifecycle_log_change(int64_t id, enum lifecycle_state from, enum lifecycle_state to,
-			  const char *actor, const char *reason);
+                          const char *actor, const char *reason);
 
 /*
  * Seals password for machine id into out (BMC_SEALED_TEXT_MAX bytes of the
  * password's length). Returns 0, -E2BIG or -ENOSPC.
  */
 int lifecycle_seal_password(struct lifecycle_service *svc, int64_t id, const char *password,
-			    char *out, size_t out_size);
+                            char *out, size_t out_size);
 
 /*
  * Reads the power state live from the machine's BMC and records it (or
@@ -88,7 +88,7 @@ int lifecycle_seal_password(struct lifecycle_service *svc, int64_t id, const cha
  * session slot stayed taken), the BMC errors of bmc.h with *err filled.
  */
 int lifecycle_power_status(struct lifecycle_service *svc, int64_t id, enum bmc_power *ret_power,
-			   struct bmc_error *err);
+                           struct bmc_error *err);
 
 /*
  * Runs a power action on the machine's BMC, after setting the next boot
@@ -97,8 +97,8 @@ int lifecycle_power_status(struct lifecycle_service *svc, int64_t id, enum bmc_p
  * and an audit event "machine.power" with actor. Errors as above.
  */
 int lifecycle_power_action(struct lifecycle_service *svc, int64_t id, enum bmc_action action,
-			   const enum bmc_boot_device *boot, const char *actor,
-			   enum bmc_power *ret_power, struct bmc_error *err);
+                           const enum bmc_boot_device *boot, const char *actor,
+                           enum bmc_power *ret_power, struct bmc_error *err);
 
 /* Agent hooks (the agent token is checked by the caller). */
 
@@ -120,7 +120,7 @@ int lifecycle_agent_task(struct lifecycle_service *svc, int64_t id, char **ret_j
  * -EIO.
  */
 int lifecycle_agent_progress(struct lifecycle_service *svc, int64_t id, const char *action,
-			     const char *status, int percent, const char *message);
+                             const char *status, int percent, const char *message);
 
 /* The configuration the service runs with. */
 const struct config *lifecycle_config(const struct lifecycle_service *svc);

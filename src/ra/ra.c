@@ -58,9 +58,9 @@ struct ra_iface {
 	uint64_t next_unsolicited_ms;
 	uint64_t reply_at_ms;       /* solicited advertisement due; 0 when none is pending */
 	uint64_t last_multicast_ms; /* 0 before the first one */
-	bool reply_unicast;	    /* the pending reply goes to reply_to only */
+	bool reply_unicast;         /* the pending reply goes to reply_to only */
 	struct in6_addr reply_to;
-	unsigned send_failures;     /* consecutive failed sends */
+	unsigned send_failures; /* consecutive failed sends */
 };
 
 struct ra_sender {
@@ -296,7 +296,7 @@ static void iface_on_solicitation(struct ra_sender *ra, struct ra_iface *ifc, co
 	stat_add(&ra->solicitations);
 	log_debug(SUBSYSTEM, "solicitation from %s on %s", from, ifc->name);
 	iface_schedule_reply(ifc, log_now_ms(),
-			     IN6_IS_ADDR_UNSPECIFIED(&src->sin6_addr) ? NULL : &src->sin6_addr);
+	                     IN6_IS_ADDR_UNSPECIFIED(&src->sin6_addr) ? NULL : &src->sin6_addr);
 }
 
 static void iface_on_readable(struct ra_sender *ra, struct ra_iface *ifc)

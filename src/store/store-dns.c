@@ -88,7 +88,7 @@ static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct tim
 }
 
 void store_dns_on_update(void *ctx, int op, const char *db_name, const char *table,
-			 sqlite3_int64 rowid)
+                         sqlite3_int64 rowid)
 {
 	struct store *st = ctx;
 
@@ -98,7 +98,7 @@ void store_dns_on_update(void *ctx, int op, const char *db_name, const char *tab
 	if (strcmp(table, "dns_records") == 0)
 		atomic_fetch_add(&st->dns_record_changes, 1);
 	else if (strcmp(table, "machines") == 0 || strcmp(table, "interfaces") == 0 ||
-		 strcmp(table, "ip_addresses") == 0 || strcmp(table, "subnets") == 0)
+	         strcmp(table, "ip_addresses") == 0 || strcmp(table, "subnets") == 0)
 		atomic_fetch_add(&st->dns_inventory_changes, 1);
 	else
 		return;
@@ -114,10 +114,10 @@ void store_dns_changes(struct store *st, struct store_dns_changes *ret_changes)
 }
 
 bool store_dns_wait_changes(struct store *st, const struct store_dns_changes *seen,
-			    unsigned timeout_ms)
+                            unsigned timeout_ms)
 {
 	struct timespec ts = { .tv_sec = timeout_ms / 1000,
-			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
+		               .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
 	struct store_dns_changes now;
 	uint32_t wake = atomic_load(&st->dns_wake);
 
@@ -145,7 +145,7 @@ static bool caught_up(uint32_t applied, uint32_t target)
 }
 
 bool store_dns_wait_applied(struct store *st, const struct store_dns_changes *target,
-			    unsigned timeout_ms)
+                            unsigned timeout_ms)
 {
 	struct timespec pause = { .tv_nsec = 100000 };
 
@@ -189,9 +189,9 @@ int store_dns_record_add(struct store *st, const struct store_dns_record *rec, i
 
 	pthread_mutex_lock(&st->lock);
 	r = dns_prepare(st,
-			"INSERT INTO dns_records (name, type, ttl, data, created, updated)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-			&stmt);
+	                "INSERT INTO dns_records (name, type, ttl, data, created, updated)"
+	                " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	                &stmt);
 	if (r == 0) {
 		bind_record(stmt, rec);
 		r = dns_step_done(st, stmt);
@@ -229,9 +229,9 @@ int store_dns_record_update(struct store *st, const struct store_dns_record *rec
 
 	pthread_mutex_lock(&st->lock);
 	r = dns_prepare(st,
-			"UPDATE dns_records SET name = ?1, type = ?2, ttl = ?3, data = ?4,"
-			" updated = ?5 WHERE id = ?6",
-			&stmt);
+	                "UPDATE dns_records SET name = ?1, type = ?2, ttl = ?3, data = ?4,"
+	                " updated = ?5 WHERE id = ?6",
+	                &stmt);
 	if (r == 0) {
 		bind_record(stmt, rec);
 		sqlite3_bind_int64(stmt, 6, rec->id);
@@ -342,9 +342,9 @@ static int load_subnets(struct store *st, struct store_dns_subnet **ret, size_t 
 	sqlite3_stmt *stmt;
 	int r, rc;
 
-	r = dns_prepare(st,
-			"SELECT id, family, network, prefix_len, cidr, domain FROM subnets ORDER BY id",
-			&stmt);
+	r = dns_prepare(
+	        st, "SELECT id, family, network, prefix_len, cidr, domain FROM subnets ORDER BY id",
+	        &stmt);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -392,14 +392,14 @@ static int load_hosts(struct store *st, struct store_dns_host **ret, size_t *ret
 	int r, rc;
 
 	r = dns_prepare(st,
-			"SELECT COALESCE(m.id, 0), COALESCE(m.hostname, ''), COALESCE(i.name, ''),"
-			" COALESCE(i.pxe, 0), a.family, a.address, COALESCE(a.subnet_id, 0),"
-			" a.dns_name FROM ip_addresses a"
-			" LEFT JOIN interfaces i ON i.id = a.interface_id"
-			" LEFT JOIN machines m ON m.id = i.machine_id"
-			" WHERE m.id IS NOT NULL OR a.dns_name != ''"
-			" ORDER BY m.id, i.id, a.id",
-			&stmt);
+	                "SELECT COALESCE(m.id, 0), COALESCE(m.hostname, ''), COALESCE(i.name, ''),"
+	                " COALESCE(i.pxe, 0), a.family, a.address, COALESCE(a.subnet_id, 0),"
+	                " a.dns_name FROM ip_addresses a"
+	                " LEFT JOIN interfaces i ON i.id = a.interface_id"
+	                " LEFT JOIN machines m ON m.id = i.machine_id"
+	                " WHERE m.id IS NOT NULL OR a.dns_name != ''"
+	                " ORDER BY m.id, i.id, a.id",
+	                &stmt);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -465,15 +465,15 @@ void store_dns_inventory_done(struct store_dns_inventory *inv)
 /* Zone state */
 
 int store_dns_zone_state_get(struct store *st, const char *apex,
-			     struct store_dns_zone_state *ret_state)
+                             struct store_dns_zone_state *ret_state)
 {
 	sqlite3_stmt *stmt;
 	int r, rc;
 
 	pthread_mutex_lock(&st->lock);
 	r = dns_prepare(st,
-			"SELECT serial, content_hash, serial_ceiling FROM dns_zones WHERE name = ?",
-			&stmt);
+	                "SELECT serial, content_hash, serial_ceiling FROM dns_zones WHERE name = ?",
+	                &stmt);
 	if (r == 0) {
 		sqlite3_bind_text(stmt, 1, apex, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(stmt);
@@ -491,16 +491,17 @@ int store_dns_zone_state_get(struct store *st, const char *apex,
 }
 
 int store_dns_zone_state_put(struct store *st, const char *apex,
-			     const struct store_dns_zone_state *state)
+                             const struct store_dns_zone_state *state)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
 	pthread_mutex_lock(&st->lock);
-	r = dns_prepare(st,
-			"INSERT OR REPLACE INTO dns_zones (name, serial, content_hash, serial_ceiling)"
-			" VALUES (?, ?, ?, ?)",
-			&stmt);
+	r = dns_prepare(
+	        st,
+	        "INSERT OR REPLACE INTO dns_zones (name, serial, content_hash, serial_ceiling)"
+	        " VALUES (?, ?, ?, ?)",
+	        &stmt);
 	if (r == 0) {
 		sqlite3_bind_text(stmt, 1, apex, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(stmt, 2, state->serial);

@@ -18,9 +18,9 @@
 
 struct store_dns_record {
 	int64_t id;
-	char name[STORE_DOMAIN_MAX]; /* lower case, no trailing dot */
+	char name[STORE_DOMAIN_MAX];   /* lower case, no trailing dot */
 	char type[STORE_DNS_TYPE_MAX]; /* "A", "AAAA", "CNAME", "TXT", "SRV", "MX", "NS" */
-	uint32_t ttl;		       /* 0: the zone default */
+	uint32_t ttl;                  /* 0: the zone default */
 	char data[STORE_DNS_DATA_MAX];
 	int64_t created; /* Unix time */
 	int64_t updated;
@@ -42,7 +42,7 @@ int store_dns_record_list(struct store *st, struct store_dns_record **ret_recs, 
 
 struct store_dns_subnet {
 	int64_t id;
-	int family; /* 4 or 6 */
+	int family;          /* 4 or 6 */
 	uint8_t network[16]; /* network byte order; IPv4 in the first 4 bytes */
 	uint8_t prefix_len;
 	char domain[STORE_DOMAIN_MAX];
@@ -88,9 +88,9 @@ struct store_dns_zone_state {
 };
 
 int store_dns_zone_state_get(struct store *st, const char *apex,
-			     struct store_dns_zone_state *ret_state);
+                             struct store_dns_zone_state *ret_state);
 int store_dns_zone_state_put(struct store *st, const char *apex,
-			     const struct store_dns_zone_state *state);
+                             const struct store_dns_zone_state *state);
 
 /* Change counters, bumped by any row change in the tables the zones come from. */
 struct store_dns_changes {
@@ -105,7 +105,7 @@ void store_dns_changes(struct store *st, struct store_dns_changes *ret_changes);
  * true when something changed. Runs on the DNS refresher thread.
  */
 bool store_dns_wait_changes(struct store *st, const struct store_dns_changes *seen,
-			    unsigned timeout_ms);
+                            unsigned timeout_ms);
 
 /* Records that the DNS view now reflects every change counted in *applied. */
 void store_dns_set_applied(struct store *st, const struct store_dns_changes *applied);
@@ -116,4 +116,4 @@ void store_dns_set_applied(struct store *st, const struct store_dns_changes *app
  * threads after a write, so the next query sees the change.
  */
 bool store_dns_wait_applied(struct store *st, const struct store_dns_changes *target,
-			    unsigned timeout_ms);
+                            unsigned timeout_ms);

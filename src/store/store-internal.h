@@ -76,8 +76,8 @@ int store_sql_prepare(struct store *st, struct store_sql *q, sqlite3_stmt **ret_
 
 /* Steps stmt to the end, reading each row into a growing array; finalizes stmt. */
 int store_collect(struct store *st, sqlite3_stmt *stmt, size_t elem_size,
-		  void (*read_row)(sqlite3_stmt *stmt, void *elem), void **ret_items,
-		  size_t *ret_n);
+                  void (*read_row)(sqlite3_stmt *stmt, void *elem), void **ret_items,
+                  size_t *ret_n);
 
 /* After a guarded write changed nothing: -ENOENT when row id is gone, else -ESTALE. */
 int store_row_missing_or_stale(struct store *st, const char *table, int64_t id);
@@ -91,12 +91,11 @@ bool store_is_id(const char *s);
  * whose join only adds columns counts its main table alone, which is faster.
  */
 int store_list_page(struct store_txn *tx, const char *columns, const char *from,
-		    const char *count_from, const char *order_col, store_where_fn *where,
-		    const void *filter,
-		    const struct store_page *page, size_t elem_size,
-		    void (*read_row)(sqlite3_stmt *stmt, void *elem), void **ret_items,
-		    size_t *ret_n, int64_t *ret_total);
+                    const char *count_from, const char *order_col, store_where_fn *where,
+                    const void *filter, const struct store_page *page, size_t elem_size,
+                    void (*read_row)(sqlite3_stmt *stmt, void *elem), void **ret_items,
+                    size_t *ret_n, int64_t *ret_total);
 
 /* sqlite3_update_hook() callback (store-dns.c): counts changes to the tables zones come from. */
 void store_dns_on_update(void *ctx, int op, const char *db_name, const char *table,
-			 sqlite3_int64 rowid);
+                         sqlite3_int64 rowid);

@@ -27,14 +27,14 @@ int store_bmc_put(struct store_txn *tx, const struct store_bmc *bmc)
 	int r;
 
 	r = store_prepare(tx->st,
-			  "INSERT INTO bmcs (machine_id, type, address, username, secret,"
-			  " power_state, power_error, power_checked, updated)"
-			  " VALUES (?, ?, ?, ?, ?, 'unknown', '', 0, ?)"
-			  " ON CONFLICT (machine_id) DO UPDATE SET type = excluded.type,"
-			  " address = excluded.address, username = excluded.username,"
-			  " secret = excluded.secret, power_state = 'unknown', power_error = '',"
-			  " power_checked = 0, updated = excluded.updated",
-			  &stmt);
+	                  "INSERT INTO bmcs (machine_id, type, address, username, secret,"
+	                  " power_state, power_error, power_checked, updated)"
+	                  " VALUES (?, ?, ?, ?, ?, 'unknown', '', 0, ?)"
+	                  " ON CONFLICT (machine_id) DO UPDATE SET type = excluded.type,"
+	                  " address = excluded.address, username = excluded.username,"
+	                  " secret = excluded.secret, power_state = 'unknown', power_error = '',"
+	                  " power_checked = 0, updated = excluded.updated",
+	                  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, bmc->machine_id);
@@ -53,9 +53,9 @@ int store_bmc_get(struct store_txn *tx, int64_t machine_id, struct store_bmc *re
 	int rc, r;
 
 	r = store_prepare(tx->st,
-			  "SELECT type, address, username, secret, power_state, power_error,"
-			  " power_checked, updated FROM bmcs WHERE machine_id = ?",
-			  &stmt);
+	                  "SELECT type, address, username, secret, power_state, power_error,"
+	                  " power_checked, updated FROM bmcs WHERE machine_id = ?",
+	                  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, machine_id);
@@ -92,15 +92,15 @@ int store_bmc_delete(struct store_txn *tx, int64_t machine_id)
 }
 
 int store_bmc_set_power(struct store_txn *tx, int64_t machine_id, const char *power_state,
-			const char *error, int64_t now)
+                        const char *error, int64_t now)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
 	r = store_prepare(tx->st,
-			  "UPDATE bmcs SET power_state = ?, power_error = ?, power_checked = ?"
-			  " WHERE machine_id = ?",
-			  &stmt);
+	                  "UPDATE bmcs SET power_state = ?, power_error = ?, power_checked = ?"
+	                  " WHERE machine_id = ?",
+	                  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, power_state, -1, SQLITE_TRANSIENT);
@@ -118,11 +118,11 @@ int store_lifecycle_get(struct store_txn *tx, int64_t machine_id, struct store_l
 	int rc, r;
 
 	r = store_prepare(tx->st,
-			  "SELECT m.state, l.stage, l.since, l.deadline, l.reason, l.task,"
-			  " l.progress, l.progress_message, l.progress_updated"
-			  " FROM machines m LEFT JOIN machine_lifecycle l ON l.machine_id = m.id"
-			  " WHERE m.id = ?",
-			  &stmt);
+	                  "SELECT m.state, l.stage, l.since, l.deadline, l.reason, l.task,"
+	                  " l.progress, l.progress_message, l.progress_updated"
+	                  " FROM machines m LEFT JOIN machine_lifecycle l ON l.machine_id = m.id"
+	                  " WHERE m.id = ?",
+	                  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, machine_id);
@@ -169,14 +169,15 @@ int store_lifecycle_put(struct store_txn *tx, const struct store_lifecycle *lc)
 	r = step_changed(tx->st, stmt);
 	if (r < 0)
 		return r;
-	r = store_prepare(tx->st,
-			  "INSERT INTO machine_lifecycle (machine_id, stage, since, deadline, reason,"
-			  " task, progress, progress_message, progress_updated)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, '{}'), ?7, ?8, ?9)"
-			  " ON CONFLICT (machine_id) DO UPDATE SET stage = ?2, since = ?3,"
-			  " deadline = ?4, reason = ?5, task = coalesce(?6, task), progress = ?7,"
-			  " progress_message = ?8, progress_updated = ?9",
-			  &stmt);
+	r = store_prepare(
+	        tx->st,
+	        "INSERT INTO machine_lifecycle (machine_id, stage, since, deadline, reason,"
+	        " task, progress, progress_message, progress_updated)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, '{}'), ?7, ?8, ?9)"
+	        " ON CONFLICT (machine_id) DO UPDATE SET stage = ?2, since = ?3,"
+	        " deadline = ?4, reason = ?5, task = coalesce(?6, task), progress = ?7,"
+	        " progress_message = ?8, progress_updated = ?9",
+	        &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, lc->machine_id);
@@ -195,15 +196,15 @@ int store_lifecycle_put(struct store_txn *tx, const struct store_lifecycle *lc)
 }
 
 int store_lifecycle_set_progress(struct store_txn *tx, int64_t machine_id, int progress,
-				 const char *message, int64_t now)
+                                 const char *message, int64_t now)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
 	r = store_prepare(tx->st,
-			  "UPDATE machine_lifecycle SET progress = ?, progress_message = ?,"
-			  " progress_updated = ? WHERE machine_id = ?",
-			  &stmt);
+	                  "UPDATE machine_lifecycle SET progress = ?, progress_message = ?,"
+	                  " progress_updated = ? WHERE machine_id = ?",
+	                  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(stmt, 1, progress);
@@ -219,10 +220,11 @@ int store_lifecycle_expired(struct store_txn *tx, int64_t now, int64_t *ids, siz
 	size_t n = 0;
 	int rc, r;
 
-	r = store_prepare(tx->st,
-			  "SELECT machine_id FROM machine_lifecycle WHERE deadline > 0 AND deadline <= ?"
-			  " ORDER BY deadline LIMIT ?",
-			  &stmt);
+	r = store_prepare(
+	        tx->st,
+	        "SELECT machine_id FROM machine_lifecycle WHERE deadline > 0 AND deadline <= ?"
+	        " ORDER BY deadline LIMIT ?",
+	        &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, now);

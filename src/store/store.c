@@ -89,8 +89,8 @@ static int migrate(struct store *st)
 
 	if (version > store_migrations[store_n_migrations - 1].version) {
 		(void)snprintf(st->last_error, sizeof(st->last_error),
-			       "database schema version %d is newer than this rackd (%d)", version,
-			       store_migrations[store_n_migrations - 1].version);
+		               "database schema version %d is newer than this rackd (%d)", version,
+		               store_migrations[store_n_migrations - 1].version);
 		return -EPROTO;
 	}
 	for (size_t i = 0; i < store_n_migrations; i++) {
@@ -107,8 +107,8 @@ static int migrate(struct store *st)
 
 			memcpy(saved, st->last_error, sizeof(saved));
 			(void)exec_sql(st, "ROLLBACK");
-			(void)snprintf(st->last_error, sizeof(st->last_error), "migration %d: %.200s",
-				       m->version, saved);
+			(void)snprintf(st->last_error, sizeof(st->last_error),
+			               "migration %d: %.200s", m->version, saved);
 			return -EPROTO;
 		}
 		if (exec_sql(st, "COMMIT") < 0)
@@ -128,7 +128,8 @@ int store_open(const char *path, struct store **ret_store)
 	pthread_mutex_init(&st->lock, NULL);
 
 	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		r = -EIO;
 		goto out_free;
@@ -136,7 +137,7 @@ int store_open(const char *path, struct store **ret_store)
 	(void)sqlite3_busy_timeout(st->db, 5000);
 	/* WAL plus synchronous=FULL: a commit is on disk once COMMIT returns. */
 	r = exec_sql(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-			 "PRAGMA foreign_keys = ON;");
+	                 "PRAGMA foreign_keys = ON;");
 	if (r < 0) {
 		r = -EIO;
 		goto out_free;
@@ -216,7 +217,7 @@ static int64_t find_overlap(struct store *st, const struct store_subnet *s, int6
 	int64_t found = 0;
 
 	if (prepare(st, "SELECT id, network, prefix_len FROM subnets WHERE id != ? AND family = 4",
-		    &stmt) < 0)
+	            &stmt) < 0)
 		return 0;
 	sqlite3_bind_int64(stmt, 1, except_id);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -251,7 +252,7 @@ static int bind_subnet(sqlite3_stmt *stmt, const struct store_subnet *s)
 }
 
 static int subnet_write(struct store *st, const struct store_subnet *s, bool upsert,
-			int64_t *ret_id, int64_t *ret_conflict_id)
+                        int64_t *ret_id, int64_t *ret_conflict_id)
 {
 	sqlite3_stmt *stmt;
 	int64_t existing = 0, conflict;
@@ -273,21 +274,22 @@ static int subnet_write(struct store *st, const struct store_subnet *s, bool ups
 		return -EADDRINUSE;
 	}
 	if (existing) {
-		r = prepare(st,
-			    "UPDATE subnets SET name = ?1, network = ?2, prefix_len = ?3, gateway = ?4,"
-			    " dns = ?5, domain = ?6, lease_time = ?7, interface = ?8,"
-			    " dhcp_enabled = ?9 WHERE id = ?10",
-			    &stmt);
+		r = prepare(
+		        st,
+		        "UPDATE subnets SET name = ?1, network = ?2, prefix_len = ?3, gateway = ?4,"
+		        " dns = ?5, domain = ?6, lease_time = ?7, interface = ?8,"
+		        " dhcp_enabled = ?9 WHERE id = ?10",
+		        &stmt);
 		if (r < 0)
 			return r;
 		bind_subnet(stmt, s);
 		sqlite3_bind_int64(stmt, 10, existing);
 	} else {
 		r = prepare(st,
-			    "INSERT INTO subnets (name, network, prefix_len, gateway, dns, domain,"
-			    " lease_time, interface, dhcp_enabled, created)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-			    &stmt);
+		            "INSERT INTO subnets (name, network, prefix_len, gateway, dns, domain,"
+		            " lease_time, interface, dhcp_enabled, created)"
+		            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		            &stmt);
 		if (r < 0)
 			return r;
 		bind_subnet(stmt, s);
@@ -302,7 +304,7 @@ static int subnet_write(struct store *st, const struct store_subnet *s, bool ups
 }
 
 int store_subnet_add(struct store *st, const struct store_subnet *subnet, int64_t *ret_id,
-		     int64_t *ret_conflict_id)
+                     int64_t *ret_conflict_id)
 {
 	int r;
 
@@ -313,7 +315,7 @@ int store_subnet_add(struct store *st, const struct store_subnet *subnet, int64_
 }
 
 int store_subnet_upsert(struct store *st, const struct store_subnet *subnet, int64_t *ret_id,
-			int64_t *ret_conflict_id)
+                        int64_t *ret_conflict_id)
 {
 	int r;
 
@@ -332,9 +334,9 @@ int store_subnet_list(struct store *st, struct store_subnet **ret_subnets, size_
 
 	pthread_mutex_lock(&st->lock);
 	r = prepare(st,
-		    "SELECT id, name, network, prefix_len, gateway, dns, domain, lease_time,"
-		    " interface, dhcp_enabled FROM subnets WHERE family = 4 ORDER BY id",
-		    &stmt);
+	            "SELECT id, name, network, prefix_len, gateway, dns, domain, lease_time,"
+	            " interface, dhcp_enabled FROM subnets WHERE family = 4 ORDER BY id",
+	            &stmt);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -342,7 +344,8 @@ int store_subnet_list(struct store *st, struct store_subnet **ret_subnets, size_
 
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			void *p = ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
+			void *p =
+			        ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
 
 			if (p == NULL) {
 				r = -ENOMEM;
@@ -408,7 +411,7 @@ static int range_check(struct store *st, const struct store_range *rg)
 		return -EINVAL;
 
 	r = prepare(st, "SELECT 1 FROM ranges WHERE subnet_id = ? AND first <= ? AND last >= ?",
-		    &stmt);
+	            &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, rg->subnet_id);
@@ -428,7 +431,7 @@ static int range_insert(struct store *st, const struct store_range *rg, int64_t 
 	if (r < 0)
 		return r;
 	r = prepare(st, "INSERT INTO ranges (subnet_id, first, last, kind) VALUES (?, ?, ?, ?)",
-		    &stmt);
+	            &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, rg->subnet_id);
@@ -454,7 +457,7 @@ int store_range_add(struct store *st, const struct store_range *range, int64_t *
 }
 
 int store_range_replace(struct store *st, int64_t subnet_id, const struct store_range *ranges,
-			size_t n)
+                        size_t n)
 {
 	sqlite3_stmt *stmt;
 	int r;
@@ -494,16 +497,17 @@ int store_range_list(struct store *st, struct store_range **ret_ranges, size_t *
 
 	pthread_mutex_lock(&st->lock);
 	r = prepare(st,
-		    "SELECT id, subnet_id, first, last, kind FROM ranges"
-		    " WHERE subnet_id IN (SELECT id FROM subnets WHERE family = 4)"
-		    " ORDER BY subnet_id, first",
-		    &stmt);
+	            "SELECT id, subnet_id, first, last, kind FROM ranges"
+	            " WHERE subnet_id IN (SELECT id FROM subnets WHERE family = 4)"
+	            " ORDER BY subnet_id, first",
+	            &stmt);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			void *p = ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
+			void *p =
+			        ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
 
 			if (p == NULL) {
 				r = -ENOMEM;
@@ -517,8 +521,8 @@ int store_range_list(struct store *st, struct store_range **ret_ranges, size_t *
 		list[n].first = (uint32_t)sqlite3_column_int64(stmt, 2);
 		list[n].last = (uint32_t)sqlite3_column_int64(stmt, 3);
 		list[n].kind = strcmp((const char *)sqlite3_column_text(stmt, 4), "reserved") == 0
-				       ? STORE_RANGE_RESERVED
-				       : STORE_RANGE_DYNAMIC;
+		                       ? STORE_RANGE_RESERVED
+		                       : STORE_RANGE_DYNAMIC;
 		n++;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
@@ -559,7 +563,8 @@ static int run_reset(struct store *st, sqlite3_stmt *stmt)
  * found first and deleted by address: a DELETE with this WHERE clause
  * would build a temporary table on every call, mostly to delete nothing.
  */
-static int drop_other_rows(struct store *st, const struct lease_stmts *q, const struct store_lease *l)
+static int drop_other_rows(struct store *st, const struct lease_stmts *q,
+                           const struct store_lease *l)
 {
 	int64_t addresses[8];
 	size_t n = 0;
@@ -578,7 +583,8 @@ static int drop_other_rows(struct store *st, const struct lease_stmts *q, const 
 		sqlite3_bind_int64(q->drop, 1, addresses[i]);
 		r = run_reset(st, q->drop);
 	}
-	/* More than 8 rows cannot come from lease_write, which keeps one; finish them the slow way. */
+	/* More than 8 rows cannot come from lease_write, which keeps one; finish them the slow way.
+	 */
 	if (r == 0 && rc == SQLITE_ROW)
 		r = drop_other_rows(st, q, l);
 	return r;
@@ -611,20 +617,21 @@ static int lease_write_all(struct store *st, const struct store_lease *leases, s
 	struct lease_stmts q = { NULL, NULL, NULL };
 	int r;
 
-	r = prepare(st,
-		    "SELECT address FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
-		    &q.find_others);
+	r = prepare(
+	        st,
+	        "SELECT address FROM leases WHERE subnet_id = ? AND client_id = ? AND address != ?",
+	        &q.find_others);
 	if (r == 0)
 		r = prepare(st, "DELETE FROM leases WHERE address = ?", &q.drop);
 	if (r == 0)
 		r = prepare(st,
-			    "INSERT INTO leases (address, subnet_id, client_id, mac, hostname,"
-			    " expires, updated, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-			    " ON CONFLICT (address) DO UPDATE SET subnet_id = excluded.subnet_id,"
-			    " client_id = excluded.client_id, mac = excluded.mac,"
-			    " hostname = excluded.hostname, expires = excluded.expires,"
-			    " updated = excluded.updated, state = excluded.state",
-			    &q.upsert);
+		            "INSERT INTO leases (address, subnet_id, client_id, mac, hostname,"
+		            " expires, updated, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+		            " ON CONFLICT (address) DO UPDATE SET subnet_id = excluded.subnet_id,"
+		            " client_id = excluded.client_id, mac = excluded.mac,"
+		            " hostname = excluded.hostname, expires = excluded.expires,"
+		            " updated = excluded.updated, state = excluded.state",
+		            &q.upsert);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = lease_write(st, &q, &leases[i]);
 	sqlite3_finalize(q.find_others);
@@ -681,9 +688,9 @@ int store_lease_list(struct store *st, struct store_lease **ret_leases, size_t *
 
 	pthread_mutex_lock(&st->lock);
 	r = prepare(st,
-		    "SELECT address, subnet_id, client_id, mac, hostname, expires, updated, state"
-		    " FROM leases ORDER BY address",
-		    &stmt);
+	            "SELECT address, subnet_id, client_id, mac, hostname, expires, updated, state"
+	            " FROM leases ORDER BY address",
+	            &stmt);
 	if (r < 0)
 		goto out;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -692,7 +699,8 @@ int store_lease_list(struct store *st, struct store_lease **ret_leases, size_t *
 
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			void *p = ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
+			void *p =
+			        ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
 
 			if (p == NULL) {
 				r = -ENOMEM;
@@ -735,13 +743,12 @@ out:
 
 /* Machines */
 
-#define MACHINE_COLUMNS                                                                            \
-	"m.id, i.mac, m.hostname, m.state, m.arch, m.firmware, m.uuid, m.first_address,"          \
+#define MACHINE_COLUMNS                                                                  \
+	"m.id, i.mac, m.hostname, m.state, m.arch, m.firmware, m.uuid, m.first_address," \
 	" m.first_seen, m.reported_at, m.cpu_count, m.memory_bytes, m.agent_token_hash"
 
 /* The booting interface is the one flagged pxe; machines list it first. */
-#define MACHINE_FROM                                                                               \
-	" FROM machines m LEFT JOIN interfaces i ON i.machine_id = m.id AND i.pxe = 1"
+#define MACHINE_FROM " FROM machines m LEFT JOIN interfaces i ON i.machine_id = m.id AND i.pxe = 1"
 
 static void read_machine(sqlite3_stmt *stmt, struct store_machine *m)
 {
@@ -766,7 +773,7 @@ static void read_machine(sqlite3_stmt *stmt, struct store_machine *m)
 }
 
 static int machine_by_mac(struct store *st, const uint8_t mac[ADDR_MAC_LEN],
-			  struct store_machine *ret)
+                          struct store_machine *ret)
 {
 	char text[ADDR_MAC_STRLEN];
 	sqlite3_stmt *stmt;
@@ -774,9 +781,9 @@ static int machine_by_mac(struct store *st, const uint8_t mac[ADDR_MAC_LEN],
 
 	addr_format_mac(mac, text);
 	r = prepare(st,
-		    "SELECT m.id FROM machines m JOIN interfaces i ON i.machine_id = m.id"
-		    " WHERE i.mac = ?",
-		    &stmt);
+	            "SELECT m.id FROM machines m JOIN interfaces i ON i.machine_id = m.id"
+	            " WHERE i.mac = ?",
+	            &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_TRANSIENT);
@@ -798,7 +805,7 @@ static int machine_by_mac(struct store *st, const uint8_t mac[ADDR_MAC_LEN],
 }
 
 int store_machine_find_by_mac(struct store *st, const uint8_t mac[ADDR_MAC_LEN],
-			      struct store_machine *ret_machine)
+                              struct store_machine *ret_machine)
 {
 	int r;
 
@@ -816,10 +823,10 @@ static int machine_insert(struct store *st, const struct store_machine *c, int64
 	int r;
 
 	r = prepare(st,
-		    "INSERT INTO machines (hostname, state, arch, firmware, uuid, first_address,"
-		    " first_seen) VALUES (CASE WHEN EXISTS (SELECT 1 FROM machines"
-		    " WHERE hostname = ?1) THEN '' ELSE ?1 END, 'new', ?2, ?3, ?4, ?5, ?6)",
-		    &stmt);
+	            "INSERT INTO machines (hostname, state, arch, firmware, uuid, first_address,"
+	            " first_seen) VALUES (CASE WHEN EXISTS (SELECT 1 FROM machines"
+	            " WHERE hostname = ?1) THEN '' ELSE ?1 END, 'new', ?2, ?3, ?4, ?5, ?6)",
+	            &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, c->hostname, -1, SQLITE_TRANSIENT);
@@ -846,7 +853,7 @@ static int machine_insert(struct store *st, const struct store_machine *c, int64
 }
 
 int store_machine_enroll(struct store *st, const struct store_machine *candidate,
-			 struct store_machine *ret_machine, bool *ret_created)
+                         struct store_machine *ret_machine, bool *ret_created)
 {
 	int64_t id;
 	int r;
@@ -914,7 +921,8 @@ int store_machine_list(struct store *st, struct store_machine **ret_machines, si
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
-			void *p = ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
+			void *p =
+			        ncap > STORE_LIST_MAX ? NULL : realloc(list, ncap * sizeof(*list));
 
 			if (p == NULL) {
 				r = -ENOMEM;
@@ -967,8 +975,8 @@ static int interface_attach(struct store *st, int64_t id, const uint8_t mac[ADDR
 }
 
 int store_machine_report(struct store *st, int64_t id, uint32_t cpu_count, uint64_t memory_bytes,
-			 const char *facts_json, const uint8_t (*macs)[ADDR_MAC_LEN], size_t n_macs,
-			 int64_t now)
+                         const char *facts_json, const uint8_t (*macs)[ADDR_MAC_LEN], size_t n_macs,
+                         int64_t now)
 {
 	sqlite3_stmt *stmt;
 	int r, conflict = 0;
@@ -978,9 +986,9 @@ int store_machine_report(struct store *st, int64_t id, uint32_t cpu_count, uint6
 	if (r < 0)
 		goto out;
 	r = prepare(st,
-		    "UPDATE machines SET cpu_count = ?, memory_bytes = ?, facts = ?,"
-		    " reported_at = ? WHERE id = ?",
-		    &stmt);
+	            "UPDATE machines SET cpu_count = ?, memory_bytes = ?, facts = ?,"
+	            " reported_at = ? WHERE id = ?",
+	            &stmt);
 	if (r == 0) {
 		sqlite3_bind_int64(stmt, 1, cpu_count);
 		sqlite3_bind_int64(stmt, 2, (int64_t)memory_bytes);
@@ -1029,14 +1037,15 @@ int store_machine_set_agent_token_hash(struct store *st, int64_t id, const char 
 /* Events */
 
 int store_event_add(struct store *st, const char *actor, const char *kind, const char *object,
-		    const char *detail)
+                    const char *detail)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
 	pthread_mutex_lock(&st->lock);
-	r = prepare(st, "INSERT INTO events (time, actor, kind, object, detail) VALUES (?, ?, ?, ?, ?)",
-		    &stmt);
+	r = prepare(st,
+	            "INSERT INTO events (time, actor, kind, object, detail) VALUES (?, ?, ?, ?, ?)",
+	            &stmt);
 	if (r == 0) {
 		sqlite3_bind_int64(stmt, 1, now_unix());
 		sqlite3_bind_text(stmt, 2, actor ? actor : "rackd", -1, SQLITE_TRANSIENT);

@@ -16,13 +16,13 @@
 
 struct store;
 
-#define STORE_NAME_MAX	   64
-#define STORE_DOMAIN_MAX   254
-#define STORE_IFNAME_MAX   16
-#define STORE_DNS_MAX	   4
+#define STORE_NAME_MAX      64
+#define STORE_DOMAIN_MAX    254
+#define STORE_IFNAME_MAX    16
+#define STORE_DNS_MAX       4
 #define STORE_CLIENT_ID_MAX 255
-#define STORE_HOSTNAME_MAX 64
-#define STORE_TOKEN_MAX	   65
+#define STORE_HOSTNAME_MAX  64
+#define STORE_TOKEN_MAX     65
 
 /*
  * Opens (creating if needed) the database at path and applies pending
@@ -50,7 +50,7 @@ struct store_subnet {
 	uint32_t dns[STORE_DNS_MAX];
 	size_t n_dns;
 	char domain[STORE_DOMAIN_MAX];
-	uint32_t lease_time; /* seconds */
+	uint32_t lease_time;              /* seconds */
 	char interface[STORE_IFNAME_MAX]; /* served interface, "" for relayed subnets */
 	bool dhcp_enabled;
 };
@@ -74,14 +74,14 @@ struct store_range {
  * NULL). On success writes the new id to *ret_id.
  */
 int store_subnet_add(struct store *st, const struct store_subnet *subnet, int64_t *ret_id,
-		     int64_t *ret_conflict_id);
+                     int64_t *ret_conflict_id);
 
 /*
  * Creates or updates the subnet with subnet->name (used for subnets defined
  * in the config file). Writes the id to *ret_id.
  */
 int store_subnet_upsert(struct store *st, const struct store_subnet *subnet, int64_t *ret_id,
-			int64_t *ret_conflict_id);
+                        int64_t *ret_conflict_id);
 
 /* Caller frees *ret_subnets with free(). Ordered by id. */
 int store_subnet_list(struct store *st, struct store_subnet **ret_subnets, size_t *ret_n);
@@ -94,7 +94,7 @@ int store_range_add(struct store *st, const struct store_range *range, int64_t *
 
 /* Replaces all ranges of a subnet (config-file subnets). */
 int store_range_replace(struct store *st, int64_t subnet_id, const struct store_range *ranges,
-			size_t n);
+                        size_t n);
 
 /* Caller frees *ret_ranges with free(). Ordered by subnet, then first address. */
 int store_range_list(struct store *st, struct store_range **ret_ranges, size_t *ret_n);
@@ -137,13 +137,13 @@ struct store_machine {
 	int64_t id;
 	uint8_t mac[ADDR_MAC_LEN]; /* the booting interface */
 	char hostname[STORE_HOSTNAME_MAX];
-	char state[16];	      /* "new" at enrolment */
-	char arch[16];	      /* "x86_64", "arm64" */
-	char firmware[16];    /* "bios", "uefi", "uefi-http" */
-	char uuid[37];	      /* SMBIOS UUID from option 97, "" when unknown */
+	char state[16];    /* "new" at enrolment */
+	char arch[16];     /* "x86_64", "arm64" */
+	char firmware[16]; /* "bios", "uefi", "uefi-http" */
+	char uuid[37];     /* SMBIOS UUID from option 97, "" when unknown */
 	uint32_t first_address;
-	int64_t first_seen;   /* Unix time */
-	int64_t reported_at;  /* Unix time of the last agent report, 0 when none */
+	int64_t first_seen;  /* Unix time */
+	int64_t reported_at; /* Unix time of the last agent report, 0 when none */
 	uint32_t cpu_count;
 	uint64_t memory_bytes;
 	char agent_token_hash[STORE_TOKEN_MAX]; /* hex BLAKE2b of the agent token, "" when none */
@@ -156,11 +156,11 @@ struct store_machine {
  * true when this call enrolled it.
  */
 int store_machine_enroll(struct store *st, const struct store_machine *candidate,
-			 struct store_machine *ret_machine, bool *ret_created);
+                         struct store_machine *ret_machine, bool *ret_created);
 
 /* -ENOENT when no interface has mac. */
 int store_machine_find_by_mac(struct store *st, const uint8_t mac[ADDR_MAC_LEN],
-			      struct store_machine *ret_machine);
+                              struct store_machine *ret_machine);
 
 int store_machine_get(struct store *st, int64_t id, struct store_machine *ret_machine);
 
@@ -173,12 +173,12 @@ int store_machine_list(struct store *st, struct store_machine **ret_machines, si
  * machine unless another machine owns it: -EADDRINUSE), and the time.
  */
 int store_machine_report(struct store *st, int64_t id, uint32_t cpu_count, uint64_t memory_bytes,
-			 const char *facts_json, const uint8_t (*macs)[ADDR_MAC_LEN], size_t n_macs,
-			 int64_t now);
+                         const char *facts_json, const uint8_t (*macs)[ADDR_MAC_LEN], size_t n_macs,
+                         int64_t now);
 
 /* Replaces the agent token hash of machine id (hex, at most 64 characters). */
 int store_machine_set_agent_token_hash(struct store *st, int64_t id, const char *hash_hex);
 
 /* Appends to the audit log. actor and detail may be NULL. */
 int store_event_add(struct store *st, const char *actor, const char *kind, const char *object,
-		    const char *detail);
+                    const char *detail);

@@ -280,7 +280,7 @@ static void request_serve(struct tftp_server *srv, const struct request_ctx *ctx
 	/* One client must not hold every slot and block other machines' boots. */
 	if (transfers_of_client(srv, &ctx->peer) >= srv->max_transfers_per_client) {
 		request_reject(srv, ctx, TFTP_ERR_UNDEFINED, "Too many transfers from this client",
-			       "client transfer limit reached");
+		               "client transfer limit reached");
 		return;
 	}
 	t = transfer_slot_free(srv);
@@ -460,8 +460,8 @@ int tftp_server_new(const struct config *cfg, struct tftp_server **ret_server)
 	srv->max_transfers = cfg->tftp_max_transfers > TRANSFERS_LIMIT ? TRANSFERS_LIMIT
 	                                                               : cfg->tftp_max_transfers;
 	srv->max_transfers_per_client = cfg->tftp_max_transfers_per_client
-						? cfg->tftp_max_transfers_per_client
-						: srv->max_transfers;
+	                                        ? cfg->tftp_max_transfers_per_client
+	                                        : srv->max_transfers;
 	srv->root_fd = srv->listen_fd = srv->epoll_fd = srv->stop_fd = -1;
 	srv->request_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 50);
 	srv->transfers = calloc(srv->max_transfers, sizeof(*srv->transfers));

@@ -61,8 +61,12 @@ static struct dns_snapshot *fixed_snapshot(void)
 	static struct store_dns_host hosts[2];
 	static struct store_dns_record records[4];
 	struct store_dns_inventory inv = { subnets, 2, hosts, 2 };
-	struct dns_zone_params p = { .ttl = 300, .negative_ttl = 60, .refresh = 3600,
-				     .retry = 600, .expire = 604800, .n_ns = 1 };
+	struct dns_zone_params p = { .ttl = 300,
+		                     .negative_ttl = 60,
+		                     .refresh = 3600,
+		                     .retry = 600,
+		                     .expire = 604800,
+		                     .n_ns = 1 };
 	struct dns_snapshot *snap = NULL;
 	size_t len;
 
@@ -73,8 +77,9 @@ static struct dns_snapshot *fixed_snapshot(void)
 	(void)inet_pton(AF_INET, "192.0.2.0", subnets[0].network);
 	subnets[1] = (struct store_dns_subnet){ .id = 2, .family = 4, .prefix_len = 27 };
 	(void)inet_pton(AF_INET, "198.51.100.32", subnets[1].network);
-	hosts[0] = (struct store_dns_host){ .machine_id = 1, .boot = true, .family = 4,
-					    .subnet_id = 1 };
+	hosts[0] = (struct store_dns_host){
+		.machine_id = 1, .boot = true, .family = 4, .subnet_id = 1
+	};
 	(void)snprintf(hosts[0].hostname, sizeof(hosts[0].hostname), "node1");
 	(void)snprintf(hosts[0].ifname, sizeof(hosts[0].ifname), "eth0");
 	(void)inet_pton(AF_INET, "192.0.2.10", hosts[0].address);
@@ -83,14 +88,18 @@ static struct dns_snapshot *fixed_snapshot(void)
 	hosts[1].subnet_id = 2;
 	(void)snprintf(hosts[1].ifname, sizeof(hosts[1].ifname), "eth1");
 	(void)inet_pton(AF_INET, "198.51.100.33", hosts[1].address);
-	records[0] = (struct store_dns_record){ .name = "www.lab.example", .type = "CNAME",
-						.data = "node1.lab.example" };
-	records[1] = (struct store_dns_record){ .name = "sub.lab.example", .type = "NS",
-						.data = "ns.sub.lab.example" };
-	records[2] = (struct store_dns_record){ .name = "lab.example", .type = "MX",
-						.data = "10 node1.lab.example" };
-	records[3] = (struct store_dns_record){ .name = "_s._tcp.lab.example", .type = "SRV",
-						.data = "0 0 1 node1.lab.example" };
+	records[0] = (struct store_dns_record){ .name = "www.lab.example",
+		                                .type = "CNAME",
+		                                .data = "node1.lab.example" };
+	records[1] = (struct store_dns_record){ .name = "sub.lab.example",
+		                                .type = "NS",
+		                                .data = "ns.sub.lab.example" };
+	records[2] = (struct store_dns_record){ .name = "lab.example",
+		                                .type = "MX",
+		                                .data = "10 node1.lab.example" };
+	records[3] = (struct store_dns_record){ .name = "_s._tcp.lab.example",
+		                                .type = "SRV",
+		                                .data = "0 0 1 node1.lab.example" };
 	if (dns_snapshot_build(&p, &inv, records, 4, NULL, false, &snap, NULL) < 0)
 		abort();
 	return snap;

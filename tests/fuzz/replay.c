@@ -34,7 +34,7 @@ static int run_file(const char *path, size_t *count)
 	}
 	if ((uint64_t)st.st_size > REPLAY_INPUT_MAX) {
 		fprintf(stderr, "replay: %s is larger than %u bytes, skipped\n", path,
-			REPLAY_INPUT_MAX);
+		        REPLAY_INPUT_MAX);
 		(void)close(fd);
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,12 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-#include <sodium.h>
-
 #include "bmc/bmc-seal.h"
 #include "bmc/bmc.h"
 #include "bmc/redfish-json.h"
+
+#include <cmocka.h>
 
 static char *temp_dir(void)
 {
@@ -92,11 +92,11 @@ static void seal_round_trip_bound_to_machine(void **state)
 static void redfish_members_and_system_parsed(void **state)
 {
 	static const char systems[] =
-		"{\"Members\":[{\"@odata.id\":\"/redfish/v1/Systems/1\"}],\"Members@odata.count\":1}";
+	        "{\"Members\":[{\"@odata.id\":\"/redfish/v1/Systems/1\"}],\"Members@odata.count\":1}";
 	static const char system[] =
-		"{\"PowerState\":\"On\",\"Actions\":{\"#ComputerSystem.Reset\":{"
-		"\"target\":\"/redfish/v1/Systems/1/Actions/ComputerSystem.Reset\","
-		"\"ResetType@Redfish.AllowableValues\":[\"On\",\"ForceOff\",\"Nmi\"]}}}";
+	        "{\"PowerState\":\"On\",\"Actions\":{\"#ComputerSystem.Reset\":{"
+	        "\"target\":\"/redfish/v1/Systems/1/Actions/ComputerSystem.Reset\","
+	        "\"ResetType@Redfish.AllowableValues\":[\"On\",\"ForceOff\",\"Nmi\"]}}}";
 	struct redfish_system sys;
 	char path[REDFISH_PATH_MAX];
 
@@ -132,9 +132,9 @@ static void redfish_rejects_foreign_paths(void **state)
 		    -EBADMSG)
 			fail_msg("case %zu accepted: %s", i, bad_members[i]);
 	assert_int_equal(redfish_parse_system("{\"Actions\":{\"#ComputerSystem.Reset\":"
-					      "{\"target\":\"http://x/y\"}}}",
-					      62, &sys),
-			 -EBADMSG);
+	                                      "{\"target\":\"http://x/y\"}}}",
+	                                      62, &sys),
+	                 -EBADMSG);
 }
 
 static void names_and_addresses_checked(void **state)

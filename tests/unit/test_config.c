@@ -8,44 +8,43 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "core/config.h"
 
-static const char full_config[] =
-	"# rackd test configuration\n"
-	"[server]\n"
-	"data_dir = /tmp/rackd-data\n"
-	"boot_dir = /tmp/rackd-boot\n"
-	"log_level = debug\n"
-	"log_format = json\n"
-	"\n"
-	"[dhcp]\n"
-	"interfaces = br0 br1   # two served bridges\n"
-	"server_address = 192.0.2.1\n"
-	"offer_hold = 30\n"
-	"\n"
-	"[tftp]\n"
-	"listen = 192.0.2.1:6969\n"
-	"max_transfers = 8\n"
-	"\n"
-	"[http]\n"
-	"listen = 192.0.2.1:8080\n"
-	"public_url = http://192.0.2.1:8080/\n"
-	"\n"
-	"[boot]\n"
-	"kernel = linux/vmlinuz\n"
-	"cmdline = console=ttyS0 quiet\n"
-	"\n"
-	"[subnet lab]\n"
-	"cidr = 192.0.2.0/24\n"
-	"gateway = 192.0.2.1\n"
-	"dns = 192.0.2.1 192.0.2.2\n"
-	"domain = lab.example\n"
-	"lease_time = 600\n"
-	"interface = br0\n"
-	"range = 192.0.2.100 192.0.2.199\n"
-	"range = reserved 192.0.2.200 192.0.2.209\n";
+#include <cmocka.h>
+
+static const char full_config[] = "# rackd test configuration\n"
+                                  "[server]\n"
+                                  "data_dir = /tmp/rackd-data\n"
+                                  "boot_dir = /tmp/rackd-boot\n"
+                                  "log_level = debug\n"
+                                  "log_format = json\n"
+                                  "\n"
+                                  "[dhcp]\n"
+                                  "interfaces = br0 br1   # two served bridges\n"
+                                  "server_address = 192.0.2.1\n"
+                                  "offer_hold = 30\n"
+                                  "\n"
+                                  "[tftp]\n"
+                                  "listen = 192.0.2.1:6969\n"
+                                  "max_transfers = 8\n"
+                                  "\n"
+                                  "[http]\n"
+                                  "listen = 192.0.2.1:8080\n"
+                                  "public_url = http://192.0.2.1:8080/\n"
+                                  "\n"
+                                  "[boot]\n"
+                                  "kernel = linux/vmlinuz\n"
+                                  "cmdline = console=ttyS0 quiet\n"
+                                  "\n"
+                                  "[subnet lab]\n"
+                                  "cidr = 192.0.2.0/24\n"
+                                  "gateway = 192.0.2.1\n"
+                                  "dns = 192.0.2.1 192.0.2.2\n"
+                                  "domain = lab.example\n"
+                                  "lease_time = 600\n"
+                                  "interface = br0\n"
+                                  "range = 192.0.2.100 192.0.2.199\n"
+                                  "range = reserved 192.0.2.200 192.0.2.209\n";
 
 static void full_config_loads(void **state)
 {
@@ -91,9 +90,9 @@ static void defaults_need_interfaces(void **state)
 	assert_non_null(strstr(err, "[dhcp] is enabled but has no interfaces"));
 
 	config_init(&cfg);
-	assert_int_equal(config_load_string(&cfg, "[dhcp]\nenabled = false\n", "x.conf", err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+	        config_load_string(&cfg, "[dhcp]\nenabled = false\n", "x.conf", err, sizeof(err)),
+	        0);
 	assert_false(cfg.ra_enabled);
 	assert_string_equal(cfg.http_public_url, "http://127.0.0.1:8080");
 }
@@ -145,7 +144,8 @@ static const struct bad_case bad_cases[] = {
 	  "x.conf:4: empty value for [server] data_dir" },
 	{ "[dhcp]\nenabled = false\nthis line has no equals sign\n", "x.conf:3: syntax error" },
 	{ "orphan = 1\n", "x.conf:1: key \"orphan\" outside any section" },
-	{ "[ra]\ninterval = 2\n[dhcp]\nenabled = false\n", "x.conf:2: invalid value \"2\" for [ra] interval" },
+	{ "[ra]\ninterval = 2\n[dhcp]\nenabled = false\n",
+	  "x.conf:2: invalid value \"2\" for [ra] interval" },
 	{ "[dhcp]\nenabled = false\n[dns]\nenabled = true\n",
 	  "[dns] is enabled but has no ns: set ns = NAME" },
 	{ "[dhcp]\nenabled = false\n[dns]\nworkers = 0\n",
@@ -177,7 +177,8 @@ static const struct bad_case bad_cases[] = {
 	  "x.conf:4: invalid value \"sometimes\" for [bmc] tls_verify" },
 	{ "[dhcp]\nenabled = false\n[bmc]\nqmp_dir = run/qmp\n",
 	  "x.conf:4: invalid value \"run/qmp\" for [bmc] qmp_dir: expected an absolute directory" },
-	{ "[dhcp]\nenabled = false\n[bmc]\nkey_file =\n", "x.conf:4: empty value for [bmc] key_file" },
+	{ "[dhcp]\nenabled = false\n[bmc]\nkey_file =\n",
+	  "x.conf:4: empty value for [bmc] key_file" },
 	{ "[dhcp]\nenabled = false\n[bmc]\npassword = x\n",
 	  "x.conf:4: unknown key \"password\" in [bmc]" },
 	{ "[dhcp]\nenabled = false\n[lifecycle]\ndeploy_timeout = -1\n",
@@ -202,7 +203,7 @@ static void bad_configs_name_line_and_value(void **state)
 		r = config_load_string(&cfg, bad_cases[i].text, "x.conf", err, sizeof(err));
 		if (r != -EINVAL || strstr(err, bad_cases[i].expected) == NULL)
 			fail_msg("case %zu: r=%d err=\"%s\", expected \"%s\"", i, r, err,
-				 bad_cases[i].expected);
+			         bad_cases[i].expected);
 	}
 }
 
@@ -217,7 +218,7 @@ static void long_line_rejected(void **state)
 	pad[sizeof(pad) - 1] = '\0';
 	/* Without the length check, inih parses the tail of line 4 as "initrd = x/y". */
 	(void)snprintf(text, sizeof(text),
-		       "[dhcp]\nenabled = false\n[boot]\ncmdline = %s initrd = x/y\n", pad);
+	               "[dhcp]\nenabled = false\n[boot]\ncmdline = %s initrd = x/y\n", pad);
 	config_init(&cfg);
 	assert_int_equal(config_load_string(&cfg, text, "x.conf", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "x.conf:4: line is longer than 198 bytes"));
@@ -232,11 +233,11 @@ static void indented_lines_are_keys(void **state)
 	(void)state;
 	config_init(&cfg);
 	assert_int_equal(config_load_string(&cfg,
-					    "[dhcp]\nenabled = false\n[boot]\n"
-					    "  kernel = k/vmlinuz\n\tinitrd = k/initrd\n"
-					    "  cmdline = console=ttyS0\n",
-					    "x.conf", err, sizeof(err)),
-			 0);
+	                                    "[dhcp]\nenabled = false\n[boot]\n"
+	                                    "  kernel = k/vmlinuz\n\tinitrd = k/initrd\n"
+	                                    "  cmdline = console=ttyS0\n",
+	                                    "x.conf", err, sizeof(err)),
+	                 0);
 	assert_string_equal(cfg.boot_kernel, "k/vmlinuz");
 	assert_string_equal(cfg.boot_initrd, "k/initrd");
 	assert_string_equal(cfg.boot_cmdline, "console=ttyS0");
@@ -244,20 +245,21 @@ static void indented_lines_are_keys(void **state)
 	/* inih alone would take "    quiet" as the whole new value of cmdline. */
 	config_init(&cfg);
 	assert_int_equal(config_load_string(&cfg,
-					    "[dhcp]\nenabled = false\n[boot]\n"
-					    "cmdline = console=ttyS0\n    quiet\n",
-					    "x.conf", err, sizeof(err)),
-			 -EINVAL);
+	                                    "[dhcp]\nenabled = false\n[boot]\n"
+	                                    "cmdline = console=ttyS0\n    quiet\n",
+	                                    "x.conf", err, sizeof(err)),
+	                 -EINVAL);
 	assert_non_null(strstr(err, "x.conf:5: syntax error"));
 }
 
 static void dns_section_loads(void **state)
 {
-	static const char text[] = "[dhcp]\nenabled = false\n"
-				   "[dns]\nenabled = true\nlisten = 127.0.0.1:5353\nworkers = 4\n"
-				   "domain = lab.example\nzones = a.example b.example\n"
-				   "ns = ns1.lab.example ns2.lab.example\nttl = 600\n"
-				   "notify = 192.0.2.2 192.0.2.3:5300\nallow_transfer = 192.0.2.0/28\n";
+	static const char text[] =
+	        "[dhcp]\nenabled = false\n"
+	        "[dns]\nenabled = true\nlisten = 127.0.0.1:5353\nworkers = 4\n"
+	        "domain = lab.example\nzones = a.example b.example\n"
+	        "ns = ns1.lab.example ns2.lab.example\nttl = 600\n"
+	        "notify = 192.0.2.2 192.0.2.3:5300\nallow_transfer = 192.0.2.0/28\n";
 	struct config cfg;
 	char err[CONFIG_ERROR_MAX] = "";
 
@@ -283,12 +285,13 @@ static void dns_section_loads(void **state)
 
 static void bmc_and_lifecycle_sections_load(void **state)
 {
-	static const char text[] = "[dhcp]\nenabled = false\n"
-				   "[bmc]\nkey_file = /etc/rackd/bmc.key\ntimeout = 3\nretries = 0\n"
-				   "max_sessions = 2\nipmi_cipher_suite = 17\nredfish_session = false\n"
-				   "tls_verify = false\nqmp_dir = /run/rackd/qmp\n"
-				   "[lifecycle]\ncommission_timeout = 60\ndeploy_timeout = 0\n"
-				   "release_timeout = 120\nimage_dir = /srv/images\n";
+	static const char text[] =
+	        "[dhcp]\nenabled = false\n"
+	        "[bmc]\nkey_file = /etc/rackd/bmc.key\ntimeout = 3\nretries = 0\n"
+	        "max_sessions = 2\nipmi_cipher_suite = 17\nredfish_session = false\n"
+	        "tls_verify = false\nqmp_dir = /run/rackd/qmp\n"
+	        "[lifecycle]\ncommission_timeout = 60\ndeploy_timeout = 0\n"
+	        "release_timeout = 120\nimage_dir = /srv/images\n";
 	struct config cfg;
 	char err[CONFIG_ERROR_MAX] = "";
 

@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "core/addr.h"
 #include "core/log.h"
 #include "core/wire.h"
+
+#include <cmocka.h>
 
 static void wire_reads_big_endian(void **state)
 {
@@ -94,15 +94,15 @@ static void wire_patch_inside_only(void **state)
 static void mac_notations(void **state)
 {
 	static const char *const good[] = { "52:54:00:ab:cd:ef", "52-54-00-AB-CD-EF",
-					    "5254.00ab.cdef", "525400abcdef", "52:54:00:AB:cd:EF" };
+		                            "5254.00ab.cdef", "525400abcdef", "52:54:00:AB:cd:EF" };
 	static const char *const bad[] = { "",
-					   "52:54:00:ab:cd",
-					   "52:54:00:ab:cd:eg",
-					   "52:54-00:ab:cd:ef",
-					   "5254.00ab.cdef.",
-					   "525400abcdef0",
-					   "52:54:00:ab:cd:ef ",
-					   "5254:00ab:cdef" };
+		                           "52:54:00:ab:cd",
+		                           "52:54:00:ab:cd:eg",
+		                           "52:54-00:ab:cd:ef",
+		                           "5254.00ab.cdef.",
+		                           "525400abcdef0",
+		                           "52:54:00:ab:cd:ef ",
+		                           "5254:00ab:cdef" };
 	static const uint8_t want[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 	uint8_t mac[6];
 	char text[ADDR_MAC_STRLEN];
@@ -121,8 +121,9 @@ static void mac_notations(void **state)
 
 static void ipv4_parsing(void **state)
 {
-	static const char *const bad[] = { "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4",
-					   "1.2.3.4 ", "a.b.c.d", "1..2.3", "1.2.3.1000" };
+	static const char *const bad[] = { "",          "1.2.3",    "1.2.3.4.5",
+		                           "256.1.1.1", "01.2.3.4", "1.2.3.4 ",
+		                           "a.b.c.d",   "1..2.3",   "1.2.3.1000" };
 	uint32_t a;
 	char text[ADDR_IPV4_STRLEN];
 
@@ -201,11 +202,16 @@ static void ratelimit_burst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(wire_reads_big_endian), cmocka_unit_test(wire_overrun_is_sticky),
-		cmocka_unit_test(wire_seek_bounds),	 cmocka_unit_test(wire_writer_capacity),
-		cmocka_unit_test(wire_patch_inside_only), cmocka_unit_test(mac_notations),
-		cmocka_unit_test(ipv4_parsing),		 cmocka_unit_test(prefix_parsing),
-		cmocka_unit_test(u32_parsing),		 cmocka_unit_test(ipv4_port_parsing),
+		cmocka_unit_test(wire_reads_big_endian),
+		cmocka_unit_test(wire_overrun_is_sticky),
+		cmocka_unit_test(wire_seek_bounds),
+		cmocka_unit_test(wire_writer_capacity),
+		cmocka_unit_test(wire_patch_inside_only),
+		cmocka_unit_test(mac_notations),
+		cmocka_unit_test(ipv4_parsing),
+		cmocka_unit_test(prefix_parsing),
+		cmocka_unit_test(u32_parsing),
+		cmocka_unit_test(ipv4_port_parsing),
 		cmocka_unit_test(ratelimit_burst),
 	};
 

@@ -783,8 +783,7 @@ static void reservation_only_for_its_mac(void **state)
 	assert_int_equal(offer(f, &b, mac_b, 0), IP(192, 0, 2, 102));
 	assert_int_equal(request(f, &b, mac_b, IP(192, 0, 2, 101), DHCP_REQUEST_SELECTING),
 	                 -EACCES);
-	assert_int_equal(request(f, &b, mac_b, IP(192, 0, 2, 50), DHCP_REQUEST_SELECTING),
-	                 -EACCES);
+	assert_int_equal(request(f, &b, mac_b, IP(192, 0, 2, 50), DHCP_REQUEST_SELECTING), -EACCES);
 
 	assert_int_equal(offer(f, &owner, owner_mac, 0), IP(192, 0, 2, 101));
 	assert_int_equal(request(f, &owner, owner_mac, IP(192, 0, 2, 101), DHCP_REQUEST_SELECTING),
@@ -861,7 +860,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reload_on_config_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_subnet_not_served, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_writes_at_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(failed_commit_rolls_back, setup_file, teardown_file),
+		cmocka_unit_test_setup_teardown(failed_commit_rolls_back, setup_file,
+		                                teardown_file),
 		cmocka_unit_test_setup_teardown(cap_per_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(reservation_only_for_its_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(random_macs_cannot_take_reservation, setup,

@@ -95,10 +95,8 @@ static void table_size_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(burst_then_refill),
-		cmocka_unit_test(zero_rate_is_unlimited),
-		cmocka_unit_test(size_is_bounded),
-		cmocka_unit_test(eviction_takes_least_recent),
+		cmocka_unit_test(burst_then_refill), cmocka_unit_test(zero_rate_is_unlimited),
+		cmocka_unit_test(size_is_bounded),   cmocka_unit_test(eviction_takes_least_recent),
 		cmocka_unit_test(table_size_limit),
 	};
 

@@ -7,12 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "dns/dns-wire.h"
 
-static int read_name_at(const uint8_t *buf, size_t len, size_t off, uint8_t *name,
-			size_t *name_len, size_t *end)
+#include <cmocka.h>
+
+static int read_name_at(const uint8_t *buf, size_t len, size_t off, uint8_t *name, size_t *name_len,
+                        size_t *end)
 {
 	struct wire_reader r;
 	int ret;
@@ -27,8 +27,8 @@ static int read_name_at(const uint8_t *buf, size_t len, size_t off, uint8_t *nam
 static void name_read_follows_pointers(void **state)
 {
 	/* "example.org" at 0, then "www" + pointer to 0 at offset 13. */
-	static const uint8_t msg[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0,
-				       3, 'w', 'w', 'w', 0xc0, 0x00 };
+	static const uint8_t msg[] = { 7,   'e', 'x', 'a', 'm', 'p', 'l', 'e',  3,   'o',
+		                       'r', 'g', 0,   3,   'w', 'w', 'w', 0xc0, 0x00 };
 	static const uint8_t want[] = "\003www\007example\003org";
 	uint8_t name[DNS_NAME_MAX];
 	size_t len, end;
@@ -65,8 +65,7 @@ static void name_read_rejects_bad_labels(void **state)
 
 	(void)state;
 	assert_int_equal(read_name_at(extended, sizeof(extended), 0, name, &len, &end), -EBADMSG);
-	assert_int_equal(read_name_at(truncated, sizeof(truncated), 0, name, &len, &end),
-			 -EBADMSG);
+	assert_int_equal(read_name_at(truncated, sizeof(truncated), 0, name, &len, &end), -EBADMSG);
 	assert_int_equal(read_name_at(no_root, sizeof(no_root), 0, name, &len, &end), -EBADMSG);
 	/* five 63-byte labels make 320 bytes: over the 255-byte limit */
 	memset(big, 'x', sizeof(big));
@@ -248,12 +247,12 @@ static void builder_rolls_back_on_overflow(void **state)
 	dns_builder_mark(&b, &mark);
 	before = dns_builder_len(&b);
 	assert_int_equal(dns_builder_rr(&b, DNS_SECTION_ANSWER, name, DNS_TYPE_TXT, 60, txt, 40),
-			 -ENOSPC);
+	                 -ENOSPC);
 	dns_builder_rollback(&b, &mark);
 	assert_int_equal(dns_builder_len(&b), before);
 	assert_int_equal(b.counts[DNS_SECTION_ANSWER], 0);
 	assert_int_equal(dns_builder_rr(&b, DNS_SECTION_ANSWER, name, DNS_TYPE_TXT, 60, txt, 10),
-			 0);
+	                 0);
 }
 
 static void builder_reads_back(void **state)
@@ -271,8 +270,8 @@ static void builder_reads_back(void **state)
 	dns_builder_init(&b, buf, sizeof(buf), sizeof(buf));
 	assert_int_equal(dns_builder_question(&b, name, len, DNS_TYPE_CNAME, DNS_CLASS_IN), 0);
 	assert_int_equal(dns_builder_rr(&b, DNS_SECTION_ANSWER, name, DNS_TYPE_CNAME, 30, target,
-					(uint16_t)tlen),
-			 0);
+	                                (uint16_t)tlen),
+	                 0);
 	dns_builder_finish_header(&b, 7, DNS_FLAG_QR, 1);
 	/* parse it back as a reader would, skipping the QR check */
 	buf[2] &= 0x7f;

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "dns/dns-answer.h"
 #include "dns/dns-zone.h"
+
+#include <cmocka.h>
 
 static struct dns_zone_params params;
 static struct store_dns_subnet subnets[3];
@@ -25,7 +25,7 @@ static struct store_dns_host hosts[4];
 static struct store_dns_inventory inventory;
 
 static void add_record(struct store_dns_record *r, const char *name, const char *type,
-		       const char *data)
+                       const char *data)
 {
 	memset(r, 0, sizeof(*r));
 	(void)snprintf(r->name, sizeof(r->name), "%s", name);
@@ -60,8 +60,9 @@ static int setup(void **state)
 	inet_pton(AF_INET6, "2001:db8::", subnets[2].network);
 
 	memset(hosts, 0, sizeof(hosts));
-	hosts[0] = (struct store_dns_host){ .machine_id = 1, .boot = true, .family = 4,
-					    .subnet_id = 1 };
+	hosts[0] = (struct store_dns_host){
+		.machine_id = 1, .boot = true, .family = 4, .subnet_id = 1
+	};
 	(void)snprintf(hosts[0].hostname, sizeof(hosts[0].hostname), "node1");
 	(void)snprintf(hosts[0].ifname, sizeof(hosts[0].ifname), "eth0");
 	inet_pton(AF_INET, "192.0.2.10", hosts[0].address);
@@ -69,22 +70,25 @@ static int setup(void **state)
 	(void)snprintf(hosts[1].hostname, sizeof(hosts[1].hostname), "node1");
 	(void)snprintf(hosts[1].ifname, sizeof(hosts[1].ifname), "eth1");
 	inet_pton(AF_INET, "198.51.100.70", hosts[1].address);
-	hosts[2] = (struct store_dns_host){ .machine_id = 2, .boot = true, .family = 6,
-					    .subnet_id = 3 };
+	hosts[2] = (struct store_dns_host){
+		.machine_id = 2, .boot = true, .family = 6, .subnet_id = 3
+	};
 	(void)snprintf(hosts[2].hostname, sizeof(hosts[2].hostname), "node2");
 	(void)snprintf(hosts[2].ifname, sizeof(hosts[2].ifname), "eno1");
 	inet_pton(AF_INET6, "2001:db8::5", hosts[2].address);
-	hosts[3] = (struct store_dns_host){ .machine_id = 3, .boot = true, .family = 4,
-					    .subnet_id = 1 };
+	hosts[3] = (struct store_dns_host){
+		.machine_id = 3, .boot = true, .family = 4, .subnet_id = 1
+	};
 	(void)snprintf(hosts[3].hostname, sizeof(hosts[3].hostname), "bad_name");
 	inet_pton(AF_INET, "192.0.2.11", hosts[3].address);
-	inventory = (struct store_dns_inventory){ .subnets = subnets, .n_subnets = 3,
-						  .hosts = hosts, .n_hosts = 4 };
+	inventory = (struct store_dns_inventory){
+		.subnets = subnets, .n_subnets = 3, .hosts = hosts, .n_hosts = 4
+	};
 
 	n_records = 0;
 	add_record(&records[n_records++], "www.lab.example", "CNAME", "node1.lab.example.");
 	add_record(&records[n_records++], "_sip._tcp.lab.example", "SRV",
-		   "0 5 5060 node1.lab.example.");
+	           "0 5 5060 node1.lab.example.");
 	add_record(&records[n_records++], "lab.example", "MX", "10 node1.lab.example.");
 	add_record(&records[n_records++], "lab.example", "TXT", "v=spf1 -all");
 	add_record(&records[n_records++], "sub.lab.example", "NS", "ns.sub.lab.example.");
@@ -103,9 +107,9 @@ static struct dns_snapshot *build(struct dns_snapshot *prev, size_t *skipped)
 {
 	struct dns_snapshot *snap = NULL;
 
-	assert_int_equal(dns_snapshot_build(&params, &inventory, records, n_records, prev, prev != NULL,
-					    &snap, skipped),
-			 0);
+	assert_int_equal(dns_snapshot_build(&params, &inventory, records, n_records, prev,
+	                                    prev != NULL, &snap, skipped),
+	                 0);
 	return snap;
 }
 
@@ -118,7 +122,7 @@ struct response {
 };
 
 static size_t make_query(uint8_t *buf, const char *name, uint16_t type, int edns_version,
-			 uint16_t udp_size)
+                         uint16_t udp_size)
 {
 	uint8_t wire[DNS_NAME_MAX];
 	struct wire_writer w;
@@ -145,7 +149,7 @@ static size_t make_query(uint8_t *buf, const char *name, uint16_t type, int edns
 }
 
 static void ask_full(const struct dns_snapshot *snap, const char *name, uint16_t type,
-		     int edns_version, uint16_t udp_size, bool tcp, struct response *resp)
+                     int edns_version, uint16_t udp_size, bool tcp, struct response *resp)
 {
 	struct dns_answer_opts opts = { .tcp = tcp, .transfer_allowed = true };
 	uint8_t query[512];
@@ -154,8 +158,8 @@ static void ask_full(const struct dns_snapshot *snap, const char *name, uint16_t
 	size_t nlen;
 
 	assert_int_equal(dns_answer(snap, query, qlen, &opts, resp->buf, sizeof(resp->buf),
-				    &resp->len, NULL),
-			 0);
+	                            &resp->len, NULL),
+	                 0);
 	wire_reader_init(&resp->r, resp->buf, resp->len);
 	assert_int_equal(wire_read_u16(&resp->r), 0xbeef);
 	resp->flags = wire_read_u16(&resp->r);
@@ -167,14 +171,14 @@ static void ask_full(const struct dns_snapshot *snap, const char *name, uint16_t
 }
 
 static void ask(const struct dns_snapshot *snap, const char *name, uint16_t type,
-		struct response *resp)
+                struct response *resp)
 {
 	ask_full(snap, name, type, -1, 0, false, resp);
 }
 
 /* Reads the next RR; returns its type and copies RDATA to rdata. */
 static uint16_t next_rr(struct response *resp, uint8_t *owner, uint32_t *ttl, uint8_t *rdata,
-			uint16_t *rdlen)
+                        uint16_t *rdlen)
 {
 	struct dns_rr_header h;
 	size_t olen;
@@ -480,7 +484,7 @@ static void malformed_gets_formerr(void **state)
 	assert_int_equal(out[3] & 0xf, DNS_RCODE_FORMERR);
 	query[2] |= 0x80;
 	assert_int_equal(dns_answer(snap, query, qlen, &opts, out, sizeof(out), &len, NULL),
-			 -EPROTO);
+	                 -EPROTO);
 	query[2] &= 0x7f;
 	query[2] |= (uint8_t)(5 << 3); /* opcode UPDATE */
 	assert_int_equal(dns_answer(snap, query, qlen, &opts, out, sizeof(out), &len, NULL), 0);
@@ -565,8 +569,8 @@ static int collect(void *ctx, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-static void transfer(const struct dns_snapshot *snap, uint16_t type, uint32_t serial,
-		     bool allowed, struct collected *c)
+static void transfer(const struct dns_snapshot *snap, uint16_t type, uint32_t serial, bool allowed,
+                     struct collected *c)
 {
 	uint8_t *buf = malloc(DNS_TCP_MAX);
 	struct dns_query q;
@@ -638,34 +642,35 @@ static void record_checks(void **state)
 
 	(void)state;
 	assert_int_equal(dns_record_check(&params, subnets, 3, "Web.Lab.Example.", DNS_TYPE_A,
-					  "192.0.2.5", name, err, sizeof(err), &field),
-			 0);
+	                                  "192.0.2.5", name, err, sizeof(err), &field),
+	                 0);
 	assert_string_equal(name, "web.lab.example");
 	assert_int_equal(dns_record_check(&params, subnets, 3, "_x._tcp.lab.example", DNS_TYPE_SRV,
-					  "1 2 3 node1.lab.example", name, err, sizeof(err), &field),
-			 0);
+	                                  "1 2 3 node1.lab.example", name, err, sizeof(err),
+	                                  &field),
+	                 0);
 	assert_int_equal(dns_record_check(&params, subnets, 3, "_x.lab.example", DNS_TYPE_A,
-					  "192.0.2.5", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "192.0.2.5", name, err, sizeof(err), &field),
+	                 -EINVAL);
 	assert_string_equal(field, "name");
 	assert_int_equal(dns_record_check(&params, subnets, 3, "web.example.org", DNS_TYPE_A,
-					  "192.0.2.5", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "192.0.2.5", name, err, sizeof(err), &field),
+	                 -EINVAL);
 	assert_non_null(strstr(err, "not inside a zone"));
 	assert_int_equal(dns_record_check(&params, subnets, 3, "lab.example", DNS_TYPE_CNAME,
-					  "x.example.org", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "x.example.org", name, err, sizeof(err), &field),
+	                 -EINVAL);
 	assert_int_equal(dns_record_check(&params, subnets, 3, "web.lab.example", DNS_TYPE_A,
-					  "192.0.2", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "192.0.2", name, err, sizeof(err), &field),
+	                 -EINVAL);
 	assert_string_equal(field, "data");
 	assert_int_equal(dns_record_check(&params, subnets, 3, "web.lab.example", DNS_TYPE_PTR,
-					  "x.lab.example", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "x.lab.example", name, err, sizeof(err), &field),
+	                 -EINVAL);
 	assert_string_equal(field, "type");
 	assert_int_equal(dns_record_check(&params, subnets, 3, "m.lab.example", DNS_TYPE_MX,
-					  "ten mail.lab.example", name, err, sizeof(err), &field),
-			 -EINVAL);
+	                                  "ten mail.lab.example", name, err, sizeof(err), &field),
+	                 -EINVAL);
 }
 
 static void record_targets_are_host_names(void **state)
@@ -674,10 +679,14 @@ static void record_targets_are_host_names(void **state)
 		uint16_t type;
 		const char *data;
 	} invalid[] = {
-		{ DNS_TYPE_CNAME, "not a name" },	  { DNS_TYPE_NS, "not a name" },
-		{ DNS_TYPE_MX, "10 not a name" },	  { DNS_TYPE_SRV, "0 5 80 not a name" },
-		{ DNS_TYPE_NS, "ns_1.lab.example." },	  { DNS_TYPE_MX, "10 -mail.lab.example." },
-		{ DNS_TYPE_CNAME, "." },		  { DNS_TYPE_NS, "." },
+		{ DNS_TYPE_CNAME, "not a name" },
+		{ DNS_TYPE_NS, "not a name" },
+		{ DNS_TYPE_MX, "10 not a name" },
+		{ DNS_TYPE_SRV, "0 5 80 not a name" },
+		{ DNS_TYPE_NS, "ns_1.lab.example." },
+		{ DNS_TYPE_MX, "10 -mail.lab.example." },
+		{ DNS_TYPE_CNAME, "." },
+		{ DNS_TYPE_NS, "." },
 	};
 	char name[STORE_DOMAIN_MAX], err[256];
 	const char *field;
@@ -686,22 +695,22 @@ static void record_targets_are_host_names(void **state)
 	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
 		field = NULL;
 		assert_int_equal(dns_record_check(&params, subnets, 3, "t.lab.example",
-						  invalid[i].type, invalid[i].data, name, err,
-						  sizeof(err), &field),
-				 -EINVAL);
+		                                  invalid[i].type, invalid[i].data, name, err,
+		                                  sizeof(err), &field),
+		                 -EINVAL);
 		assert_string_equal(field, "data");
 		assert_non_null(strstr(err, "invalid domain name"));
 	}
 	assert_int_equal(dns_record_check(&params, subnets, 3, "t.lab.example", DNS_TYPE_CNAME,
-					  "_acme-challenge.lab.example.", name, err, sizeof(err),
-					  &field),
-			 0);
+	                                  "_acme-challenge.lab.example.", name, err, sizeof(err),
+	                                  &field),
+	                 0);
 	assert_int_equal(dns_record_check(&params, subnets, 3, "lab.example", DNS_TYPE_MX, "0 .",
-					  name, err, sizeof(err), &field),
-			 0);
+	                                  name, err, sizeof(err), &field),
+	                 0);
 	assert_int_equal(dns_record_check(&params, subnets, 3, "_x._tcp.lab.example", DNS_TYPE_SRV,
-					  "0 0 0 .", name, err, sizeof(err), &field),
-			 0);
+	                                  "0 0 0 .", name, err, sizeof(err), &field),
+	                 0);
 }
 
 /* Parses TXT text; returns the RDATA length or -1 on rejection. */
@@ -710,7 +719,8 @@ static long txt_parse(const char *text, uint8_t *rdata)
 	char err[256];
 	size_t len;
 
-	if (dns_rdata_from_text(DNS_TYPE_TXT, text, rdata, DNS_RDATA_MAX, &len, err, sizeof(err)) < 0)
+	if (dns_rdata_from_text(DNS_TYPE_TXT, text, rdata, DNS_RDATA_MAX, &len, err, sizeof(err)) <
+	    0)
 		return -1;
 	return (long)len;
 }
@@ -718,8 +728,8 @@ static long txt_parse(const char *text, uint8_t *rdata)
 static void txt_zone_file_form(void **state)
 {
 	static const char *const invalid[] = {
-		"v=spf1 -all",	    "\"unterminated",	   "\"a\"\"b\"", "\"a\" b",
-		"wo\"rd",	    "\"bad \\256 escape\"", "\"bad \\1x escape\"", "\"tab\x01\"",
+		"v=spf1 -all", "\"unterminated",       "\"a\"\"b\"",          "\"a\" b",
+		"wo\"rd",      "\"bad \\256 escape\"", "\"bad \\1x escape\"", "\"tab\x01\"",
 		"trailing\\",
 	};
 	static uint8_t rdata[DNS_RDATA_MAX], again[DNS_RDATA_MAX];
@@ -732,7 +742,13 @@ static void txt_zone_file_form(void **state)
 	assert_int_equal(txt_parse("\"v=spf1 -all\"", rdata), 12);
 	assert_memory_equal(rdata, "\x0bv=spf1 -all", 12);
 	assert_int_equal(txt_parse(" \"a\"  \"\"\t\"b c\" ", rdata), 7);
-	assert_memory_equal(rdata, "\x01" "a" "\x00" "\x03" "b c", 7);
+	assert_memory_equal(rdata,
+	                    "\x01"
+	                    "a"
+	                    "\x00"
+	                    "\x03"
+	                    "b c",
+	                    7);
 	assert_int_equal(txt_parse("\"say \\\"hi\\\" \\\\ \\007\"", rdata), 13);
 	assert_memory_equal(rdata, "\x0csay \"hi\" \\ \x07", 13);
 	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
@@ -753,9 +769,9 @@ static void txt_zone_file_form(void **state)
 		for (int b = 0; b < 128; b++)
 			rdata[len++] = (uint8_t)(s * 128 + b);
 	}
-	assert_int_equal(dns_rdata_to_text(DNS_TYPE_TXT, rdata, (uint16_t)len, exported,
-					   sizeof(exported)),
-			 0);
+	assert_int_equal(
+	        dns_rdata_to_text(DNS_TYPE_TXT, rdata, (uint16_t)len, exported, sizeof(exported)),
+	        0);
 	assert_int_equal(txt_parse(exported, again), len);
 	assert_memory_equal(again, rdata, (size_t)len);
 }
@@ -767,25 +783,25 @@ static void cname_beside_inventory_conflicts(void **state)
 
 	(void)state;
 	assert_int_equal(dns_snapshot_build(&params, &inventory, NULL, 0, NULL, false, &snap, NULL),
-			 0);
+	                 0);
 	assert_int_equal(dns_record_check_inventory(snap, "node1.lab.example", DNS_TYPE_CNAME, err,
-						    sizeof(err)),
-			 -EEXIST);
+	                                            sizeof(err)),
+	                 -EEXIST);
 	assert_non_null(strstr(err, "node1.lab.example has inventory records of type A"));
-	assert_int_equal(dns_record_check_inventory(snap, "Eth1.Node1.lab.example.",
-						    DNS_TYPE_CNAME, err, sizeof(err)),
-			 -EEXIST);
+	assert_int_equal(dns_record_check_inventory(snap, "Eth1.Node1.lab.example.", DNS_TYPE_CNAME,
+	                                            err, sizeof(err)),
+	                 -EEXIST);
 	/* The /24 zone has a CNAME into the RFC 2317 zone for every address of the /26. */
 	assert_int_equal(dns_record_check_inventory(snap, "70.100.51.198.in-addr.arpa",
-						    DNS_TYPE_TXT, err, sizeof(err)),
-			 -EEXIST);
+	                                            DNS_TYPE_TXT, err, sizeof(err)),
+	                 -EEXIST);
 	assert_non_null(strstr(err, "CNAME"));
 	assert_int_equal(dns_record_check_inventory(snap, "node1.lab.example", DNS_TYPE_TXT, err,
-						    sizeof(err)),
-			 0);
+	                                            sizeof(err)),
+	                 0);
 	assert_int_equal(dns_record_check_inventory(snap, "free.lab.example", DNS_TYPE_CNAME, err,
-						    sizeof(err)),
-			 0);
+	                                            sizeof(err)),
+	                 0);
 	dns_snapshot_free(snap);
 }
 
@@ -803,10 +819,11 @@ static void master_file_export(void **state)
 	fclose(out);
 	assert_non_null(strstr(text, "$ORIGIN lab.example.\n"));
 	assert_non_null(strstr(text, "lab.example.\t300\tIN\tSOA\tns1.lab.example. "
-				     "hostmaster.lab.example. 1 3600 600 604800 60\n"));
+	                             "hostmaster.lab.example. 1 3600 600 604800 60\n"));
 	assert_non_null(strstr(text, "node1.lab.example.\t300\tIN\tA\t192.0.2.10\n"));
 	assert_non_null(strstr(text, "lab.example.\t300\tIN\tTXT\t\"v=spf1 -all\"\n"));
-	assert_non_null(strstr(text, "_sip._tcp.lab.example.\t300\tIN\tSRV\t0 5 5060 node1.lab.example.\n"));
+	assert_non_null(strstr(
+	        text, "_sip._tcp.lab.example.\t300\tIN\tSRV\t0 5 5060 node1.lab.example.\n"));
 	free(text);
 	dns_snapshot_free(snap);
 }

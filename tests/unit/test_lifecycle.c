@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "core/config.h"
 #include "inventory/boot-script.h"
 #include "inventory/lifecycle-service.h"
@@ -21,30 +19,22 @@
 #include "store/store-inventory.h"
 #include "store/store-lifecycle.h"
 
+#include <cmocka.h>
+
 /* Every allowed transition, as from -> to; all other pairs are refused. */
 static const struct {
 	enum lifecycle_state from, to;
 } allowed[] = {
-	{ LIFECYCLE_NEW, LIFECYCLE_COMMISSIONING },
-	{ LIFECYCLE_NEW, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_NEW, LIFECYCLE_RETIRED },
-	{ LIFECYCLE_COMMISSIONING, LIFECYCLE_READY },
-	{ LIFECYCLE_COMMISSIONING, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_COMMISSIONING, LIFECYCLE_NEW },
-	{ LIFECYCLE_READY, LIFECYCLE_COMMISSIONING },
-	{ LIFECYCLE_READY, LIFECYCLE_DEPLOYING },
-	{ LIFECYCLE_READY, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_READY, LIFECYCLE_RETIRED },
-	{ LIFECYCLE_DEPLOYING, LIFECYCLE_DEPLOYED },
-	{ LIFECYCLE_DEPLOYING, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_DEPLOYED, LIFECYCLE_RELEASING },
-	{ LIFECYCLE_DEPLOYED, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_RELEASING, LIFECYCLE_READY },
-	{ LIFECYCLE_RELEASING, LIFECYCLE_BROKEN },
-	{ LIFECYCLE_BROKEN, LIFECYCLE_COMMISSIONING },
-	{ LIFECYCLE_BROKEN, LIFECYCLE_READY },
-	{ LIFECYCLE_BROKEN, LIFECYCLE_RETIRED },
-	{ LIFECYCLE_RETIRED, LIFECYCLE_NEW },
+	{ LIFECYCLE_NEW, LIFECYCLE_COMMISSIONING },    { LIFECYCLE_NEW, LIFECYCLE_BROKEN },
+	{ LIFECYCLE_NEW, LIFECYCLE_RETIRED },          { LIFECYCLE_COMMISSIONING, LIFECYCLE_READY },
+	{ LIFECYCLE_COMMISSIONING, LIFECYCLE_BROKEN }, { LIFECYCLE_COMMISSIONING, LIFECYCLE_NEW },
+	{ LIFECYCLE_READY, LIFECYCLE_COMMISSIONING },  { LIFECYCLE_READY, LIFECYCLE_DEPLOYING },
+	{ LIFECYCLE_READY, LIFECYCLE_BROKEN },         { LIFECYCLE_READY, LIFECYCLE_RETIRED },
+	{ LIFECYCLE_DEPLOYING, LIFECYCLE_DEPLOYED },   { LIFECYCLE_DEPLOYING, LIFECYCLE_BROKEN },
+	{ LIFECYCLE_DEPLOYED, LIFECYCLE_RELEASING },   { LIFECYCLE_DEPLOYED, LIFECYCLE_BROKEN },
+	{ LIFECYCLE_RELEASING, LIFECYCLE_READY },      { LIFECYCLE_RELEASING, LIFECYCLE_BROKEN },
+	{ LIFECYCLE_BROKEN, LIFECYCLE_COMMISSIONING }, { LIFECYCLE_BROKEN, LIFECYCLE_READY },
+	{ LIFECYCLE_BROKEN, LIFECYCLE_RETIRED },       { LIFECYCLE_RETIRED, LIFECYCLE_NEW },
 	{ LIFECYCLE_RETIRED, LIFECYCLE_BROKEN },
 };
 
@@ -63,16 +53,16 @@ static void transition_table_matches_list(void **state)
 		for (int t = 0; t < LIFECYCLE_N_STATES; t++) {
 			bool want = listed((enum lifecycle_state)f, (enum lifecycle_state)t);
 			bool got = lifecycle_transition_allowed((enum lifecycle_state)f,
-								(enum lifecycle_state)t);
+			                                        (enum lifecycle_state)t);
 
 			if (want != got)
 				fail_msg("%s -> %s: allowed=%d, expected %d",
-					 lifecycle_state_name((enum lifecycle_state)f),
-					 lifecycle_state_name((enum lifecycle_state)t), got, want);
+				         lifecycle_state_name((enum lifecycle_state)f),
+				         lifecycle_state_name((enum lifecycle_state)t), got, want);
 		}
 	}
 	assert_false(lifecycle_transition_allowed(LIFECYCLE_N_STATES, LIFECYCLE_NEW));
-	assert_false(lifecycle_transition_allowed(LIFECYCLE_NEW, (enum lifecycle_state)-1));
+	assert_false(lifecycle_transition_allowed(LIFECYCLE_NEW, (enum lifecycle_state) - 1));
 }
 
 static void broken_reachable_from_every_other_state(void **state)
@@ -81,7 +71,7 @@ static void broken_reachable_from_every_other_state(void **state)
 	for (int f = 0; f < LIFECYCLE_N_STATES; f++)
 		if (f != LIFECYCLE_BROKEN)
 			assert_true(lifecycle_transition_allowed((enum lifecycle_state)f,
-								 LIFECYCLE_BROKEN));
+			                                         LIFECYCLE_BROKEN));
 	assert_false(lifecycle_transition_allowed(LIFECYCLE_BROKEN, LIFECYCLE_BROKEN));
 }
 
@@ -91,8 +81,9 @@ static void state_names_round_trip(void **state)
 
 	(void)state;
 	for (int i = 0; i < LIFECYCLE_N_STATES; i++) {
-		assert_int_equal(lifecycle_state_parse(lifecycle_state_name((enum lifecycle_state)i), &s),
-				 0);
+		assert_int_equal(
+		        lifecycle_state_parse(lifecycle_state_name((enum lifecycle_state)i), &s),
+		        0);
 		assert_int_equal(s, i);
 	}
 	assert_int_equal(lifecycle_state_parse("Ready", &s), -EINVAL);
@@ -130,8 +121,8 @@ static struct store *store_with_machine(int64_t *ret_id)
 }
 
 static int transition(struct store *st, const struct config *cfg, int64_t id,
-		      enum lifecycle_state to, const char *task, enum lifecycle_state *from,
-		      struct lifecycle_refusal *refusal)
+                      enum lifecycle_state to, const char *task, enum lifecycle_state *from,
+                      struct lifecycle_refusal *refusal)
 {
 	struct store_txn *tx;
 	int r;
@@ -164,12 +155,12 @@ static void transitions_stored_with_events(void **state)
 	cfg.lifecycle_commission_timeout = 100;
 	st = store_with_machine(&id);
 	assert_int_equal(transition(st, &cfg, id, LIFECYCLE_DEPLOYING, NULL, &from, &refusal),
-			 -EPERM);
+	                 -EPERM);
 	assert_int_equal(refusal.from, LIFECYCLE_NEW);
 	assert_string_equal(refusal.allowed, "commissioning, broken, retired");
 	assert_int_equal(transition(st, &cfg, id, LIFECYCLE_COMMISSIONING, "{\"action\":\"none\"}",
-				    &from, &refusal),
-			 0);
+	                            &from, &refusal),
+	                 0);
 	assert_int_equal(from, LIFECYCLE_NEW);
 
 	assert_int_equal(store_txn_begin(st, false, &tx), 0);
@@ -202,7 +193,7 @@ static void transitions_stored_with_events(void **state)
 	store_lifecycle_done(&lc);
 	store_txn_abort(tx);
 	assert_int_equal(transition(st, &cfg, 999, LIFECYCLE_READY, NULL, &from, &refusal),
-			 -ENOENT);
+	                 -ENOENT);
 	store_free(st);
 }
 
@@ -220,7 +211,7 @@ static void expired_deadlines_listed(void **state)
 	cfg.lifecycle_commission_timeout = 1;
 	st = store_with_machine(&id);
 	assert_int_equal(transition(st, &cfg, id, LIFECYCLE_COMMISSIONING, NULL, &from, &refusal),
-			 0);
+	                 0);
 	assert_int_equal(store_txn_begin(st, false, &tx), 0);
 	assert_int_equal(store_lifecycle_expired(tx, 0, ids, 4), 0);
 	assert_int_equal(store_lifecycle_expired(tx, INT64_MAX / 2, ids, 4), 1);
@@ -256,8 +247,7 @@ static void bmc_rows_round_trip(void **state)
 	store_free(st);
 }
 
-static int render(const char *state, const char *firmware, const char *task, char *buf,
-		  size_t size)
+static int render(const char *state, const char *firmware, const char *task, char *buf, size_t size)
 {
 	struct boot_script_input in = {
 		.machine_id = 7,
@@ -302,37 +292,39 @@ static void installer_scripts_rendered(void **state)
 
 	(void)state;
 	assert_true(render("deploying", "bios",
-			   "{\"method\":\"installer\",\"installer\":\"debian\","
-			   "\"kernel\":\"debian/linux\",\"initrd\":\"debian/initrd.gz\"}",
-			   buf, sizeof(buf)) > 0);
+	                   "{\"method\":\"installer\",\"installer\":\"debian\","
+	                   "\"kernel\":\"debian/linux\",\"initrd\":\"debian/initrd.gz\"}",
+	                   buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "kernel http://192.0.2.1:8080/boot/assets/debian/linux"));
 	assert_non_null(strstr(buf, "url=http://192.0.2.1:8080/install/7/abc123/preseed.cfg"));
 	assert_true(render("deploying", "uefi",
-			   "{\"method\":\"installer\",\"installer\":\"rhel\","
-			   "\"kernel\":\"el/vmlinuz\",\"initrd\":\"el/initrd.img\"}",
-			   buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "inst.ks=http://192.0.2.1:8080/install/7/abc123/kickstart.cfg"));
+	                   "{\"method\":\"installer\",\"installer\":\"rhel\","
+	                   "\"kernel\":\"el/vmlinuz\",\"initrd\":\"el/initrd.img\"}",
+	                   buf, sizeof(buf)) > 0);
+	assert_non_null(
+	        strstr(buf, "inst.ks=http://192.0.2.1:8080/install/7/abc123/kickstart.cfg"));
 	assert_true(render("deploying", "bios",
-			   "{\"method\":\"installer\",\"installer\":\"ubuntu\","
-			   "\"kernel\":\"u/vmlinuz\",\"initrd\":\"u/initrd\"}",
-			   buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "autoinstall ds=nocloud-net;s=http://192.0.2.1:8080/install/7/abc123/"));
+	                   "{\"method\":\"installer\",\"installer\":\"ubuntu\","
+	                   "\"kernel\":\"u/vmlinuz\",\"initrd\":\"u/initrd\"}",
+	                   buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(
+	        buf, "autoinstall ds=nocloud-net;s=http://192.0.2.1:8080/install/7/abc123/"));
 	assert_int_equal(render("deploying", "bios",
-				"{\"method\":\"installer\",\"installer\":\"gentoo\","
-				"\"kernel\":\"k\",\"initrd\":\"i\"}",
-				buf, sizeof(buf)),
-			 -EINVAL);
+	                        "{\"method\":\"installer\",\"installer\":\"gentoo\","
+	                        "\"kernel\":\"k\",\"initrd\":\"i\"}",
+	                        buf, sizeof(buf)),
+	                 -EINVAL);
 	/* A kernel path that could inject iPXE commands or leave boot_dir is refused. */
 	assert_int_equal(render("deploying", "bios",
-				"{\"method\":\"installer\",\"installer\":\"debian\","
-				"\"kernel\":\"k\\nshell\",\"initrd\":\"i\"}",
-				buf, sizeof(buf)),
-			 -EINVAL);
+	                        "{\"method\":\"installer\",\"installer\":\"debian\","
+	                        "\"kernel\":\"k\\nshell\",\"initrd\":\"i\"}",
+	                        buf, sizeof(buf)),
+	                 -EINVAL);
 	assert_int_equal(render("deploying", "bios",
-				"{\"method\":\"installer\",\"installer\":\"debian\","
-				"\"kernel\":\"../k\",\"initrd\":\"i\"}",
-				buf, sizeof(buf)),
-			 -EINVAL);
+	                        "{\"method\":\"installer\",\"installer\":\"debian\","
+	                        "\"kernel\":\"../k\",\"initrd\":\"i\"}",
+	                        buf, sizeof(buf)),
+	                 -EINVAL);
 }
 
 int main(void)

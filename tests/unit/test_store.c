@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "store/store.h"
+
+#include <cmocka.h>
 
 static int open_memory(void **state)
 {
@@ -85,8 +85,11 @@ static void range_checks(void **state)
 
 static struct store_lease make_lease(int64_t subnet_id, uint32_t addr, uint8_t client)
 {
-	struct store_lease l = { .address = addr, .subnet_id = subnet_id, .client_id_len = 7,
-				 .expires = 2000000000, .state = STORE_LEASE_BOUND };
+	struct store_lease l = { .address = addr,
+		                 .subnet_id = subnet_id,
+		                 .client_id_len = 7,
+		                 .expires = 2000000000,
+		                 .state = STORE_LEASE_BOUND };
 
 	l.client_id[0] = 1;
 	l.client_id[6] = client;
@@ -162,8 +165,8 @@ static void machine_enroll_once(void **state)
 	assert_int_equal(again.id, m.id);
 
 	assert_int_equal(store_machine_report(st, m.id, 4, 1 << 30, "{}",
-					      (const uint8_t(*)[ADDR_MAC_LEN])macs, 2, 1234),
-			 0);
+	                                      (const uint8_t(*)[ADDR_MAC_LEN])macs, 2, 1234),
+	                 0);
 	assert_int_equal(store_machine_find_by_mac(st, macs[1], &again), 0);
 	assert_int_equal(again.id, m.id);
 	assert_int_equal(again.cpu_count, 4);
@@ -223,7 +226,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(range_checks, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(lease_one_per_client, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(machine_enroll_once, open_memory, close_store),
-		cmocka_unit_test_setup_teardown(machine_enroll_taken_hostname, open_memory, close_store),
+		cmocka_unit_test_setup_teardown(machine_enroll_taken_hostname, open_memory,
+		                                close_store),
 		cmocka_unit_test(lease_survives_reopen),
 	};
 
