@@ -183,6 +183,7 @@ static int read_progress(json_t *body, int64_t *id, const char **action, const c
 static enum MHD_Result agent_progress(struct http_request *req)
 {
 	const char *action, *status, *message;
+	enum MHD_Result ret;
 	struct store_machine m;
 	json_t *body;
 	int64_t id;
@@ -205,15 +206,18 @@ static enum MHD_Result agent_progress(struct http_request *req)
 		         message ? message : "");
 	r = lifecycle_agent_progress(req->srv->lifecycle, id, action, status,
 	                             percent < 0 ? 0 : percent, message);
-	json_decref(body);
+	/* action, status and message point into body, so it is freed only after the reply. */
 	if (r == -EPERM)
-		return http_send_error(req, MHD_HTTP_CONFLICT, "no_task", NULL,
-		                       "machine %" PRId64 " runs no %s task in its state", id,
-		                       action);
-	if (r < 0)
-		return http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
-		                       "the inventory store failed; retry later");
-	return http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
+		ret = http_send_error(req, MHD_HTTP_CONFLICT, "no_task", NULL,
+		                      "machine %" PRId64 " runs no %s task in its state", id,
+		                      action);
+	else if (r < 0)
+		ret = http_send_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL,
+		                      "the inventory store failed; retry later");
+	else
+		ret = http_send_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "recorded"));
+	json_decref(body);
+	return ret;
 }
 
 /* Serves a file of the image directory, confined to it. */

@@ -249,9 +249,11 @@ static enum MHD_Result run_release(struct rest_request *rq, int64_t id)
 	}
 	if (erase && strcmp(erase, "none") != 0 && strcmp(erase, "quick") != 0 &&
 	    strcmp(erase, "full") != 0) {
+		/* erase points into body, so body is freed after the reply is built. */
+		ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "erase",
+		                 "invalid erase \"%.16s\": expected none, quick or full", erase);
 		json_decref(body);
-		return rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "erase",
-		                  "invalid erase \"%s\": expected none, quick or full", erase);
+		return ret;
 	}
 	if (erase == NULL || strcmp(erase, "none") == 0)
 		task = json_pack("{s:s}", "action", "none");

@@ -423,7 +423,8 @@ def dns_scenario(admin, record):
                                        "data": "192.0.2.6"})  # 422
     admin.post("/api/v1/dns/records", {"name": f"www.{ZONE}", "type": "A"})  # 400
     admin.patch(f"/api/v1/dns/records/{rid}", {"ttl": 600})
-    admin.patch(f"/api/v1/dns/records/{rid}", {"data": "not-an-address"})  # 422
+    admin.patch(f"/api/v1/dns/records/{rid}", {"data": "not-an-address"})  # 400
+    admin.patch(f"/api/v1/dns/records/{rid}", {"name": "www.elsewhere.test"})  # 422
     alias = admin.post("/api/v1/dns/records", {"name": f"alias.{ZONE}", "type": "CNAME",
                                                "data": f"www.{ZONE}"}).body
     admin.patch(f"/api/v1/dns/records/{alias['id']}", {"name": f"www.{ZONE}"})  # 409: CNAME and A

@@ -90,6 +90,8 @@ enabled = false
 enabled = true
 listen = {HOST}:{self.port}
 max_transfers = {max_transfers}
+# Every test client is 127.0.0.1; the per-client cap has its own test.
+max_transfers_per_client = 4096
 [http]
 listen = {HOST}:{http_port}
 public_url = http://{HOST}:{http_port}
