@@ -59,7 +59,7 @@ struct view {
 	uint32_t *by_address; /* bucket heads, n_buckets of them */
 	uint32_t *by_client;
 	uint32_t *by_mac;
-	size_t n_buckets; /* power of two, at least twice cap_entries */
+	size_t n_buckets;               /* power of two, at least twice cap_entries */
 	struct store_reservation *resv; /* sorted by address */
 	size_t n_resv;
 	struct resv_key *resv_by_mac; /* reservations with a MAC, sorted by MAC then subnet */
@@ -392,9 +392,8 @@ static int compare_resv_key(const uint8_t mac[ADDR_MAC_LEN], int64_t subnet_id,
 }
 
 /* The reservation of mac in the subnet, or NULL. */
-static const struct store_reservation *find_resv_by_mac(const struct view *v,
-                                                        const uint8_t mac[ADDR_MAC_LEN],
-                                                        int64_t subnet_id)
+static const struct store_reservation *
+find_resv_by_mac(const struct view *v, const uint8_t mac[ADDR_MAC_LEN], int64_t subnet_id)
 {
 	size_t lo = 0, hi = v->n_resv_by_mac;
 
@@ -1067,9 +1066,8 @@ static void drop_entry(struct dhcp_leases *t, uint32_t idx, const struct dhcp_cl
  * entry while the client may still have its address, else a new one.
  */
 static int choose_offer_entry(struct dhcp_leases *t, struct dhcp_subnet *subnet,
-                              const struct dhcp_client_id *client,
-                              const uint8_t mac[ADDR_MAC_LEN], uint32_t requested,
-                              const struct dhcp_clock *now, uint32_t *ret_idx)
+                              const struct dhcp_client_id *client, const uint8_t mac[ADDR_MAC_LEN],
+                              uint32_t requested, const struct dhcp_clock *now, uint32_t *ret_idx)
 {
 	struct view *v = &t->view;
 	uint32_t own = find_by_client(v, client, subnet->subnet.id);
@@ -1193,8 +1191,7 @@ static int check_request(const struct dhcp_leases *t, const struct dhcp_subnet *
 	const struct store_reservation *resv = find_resv_by_address(v, address);
 	uint32_t idx, own, reserved;
 
-	if (resv != NULL && address_usable(t, subnet, address) &&
-	    !resv_owned_by(resv, subnet, mac))
+	if (resv != NULL && address_usable(t, subnet, address) && !resv_owned_by(resv, subnet, mac))
 		return -EACCES;
 	if (!allocatable_for(t, subnet, address, mac))
 		return -EADDRNOTAVAIL;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#define MILLI 1000u
+#define MILLI    1000u
 #define SETS_MAX (1u << 20)
 
 struct bucket {
@@ -22,9 +22,9 @@ struct bucket {
 
 struct dhcp_rate_table {
 	struct bucket *buckets;
-	size_t n_sets; /* power of two */
-	uint64_t rate;    /* tokens per second */
-	uint64_t burst;   /* thousandths of a token */
+	size_t n_sets;  /* power of two */
+	uint64_t rate;  /* tokens per second */
+	uint64_t burst; /* thousandths of a token */
 	uint64_t seed;
 	uint64_t evictions;
 	size_t used;

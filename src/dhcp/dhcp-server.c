@@ -55,11 +55,11 @@
  * recvmmsg() and sendmmsg() carries many datagrams.
  */
 #define COMMIT_DELAY_US 2000
-#define COMMIT_STEP_US	500
+#define COMMIT_STEP_US  500
 /* Receive buffer asked for, so datagrams arriving during a disk flush wait instead of dropping. */
 #define RCVBUF_BYTES (8 << 20)
 /* Token buckets of the DISCOVER rate limits: sets of DHCP_RATE_WAYS buckets. */
-#define RATE_SETS_MAC	4096
+#define RATE_SETS_MAC   4096
 #define RATE_SETS_RELAY 128
 /* A rate limit allows bursts of this many seconds' worth of DISCOVERs. */
 #define RATE_BURST_SECONDS 4
@@ -95,9 +95,9 @@ struct dhcp_slot {
 	struct sockaddr_in peer;
 	union pktinfo_control rx_control;
 	struct iovec rx_iov;
-	bool queued;  /* a reply waits in tx */
-	bool ack;     /* the reply is the ACK of a lease in this batch's write */
-	bool sent;    /* the reply went out, or failed to */
+	bool queued;   /* a reply waits in tx */
+	bool ack;      /* the reply is the ACK of a lease in this batch's write */
+	bool sent;     /* the reply went out, or failed to */
 	bool fallback; /* when the unicast fails, broadcast it instead */
 	enum dhcp_message_type reply_type;
 	uint32_t address; /* yiaddr of the reply */
@@ -298,7 +298,8 @@ static void set_destination(struct dhcp_slot *slot, uint32_t addr, uint16_t port
 }
 
 /* Chooses the destination of a reply by RFC 2131 §4.1. */
-static void route_reply(struct dhcp_server *srv, struct dhcp_txn *tx, const struct dhcp_reply *reply)
+static void route_reply(struct dhcp_server *srv, struct dhcp_txn *tx,
+                        const struct dhcp_reply *reply)
 {
 	uint16_t server_port = (uint16_t)srv->cfg->dhcp_port;
 	uint16_t client_port = (uint16_t)(server_port + 1);
@@ -319,7 +320,8 @@ static void route_reply(struct dhcp_server *srv, struct dhcp_txn *tx, const stru
 		/* A unicast that fails goes out as a broadcast, which every client can receive. */
 		slot->fallback = true;
 	} else {
-		/* Without the neighbour entry a unicast would wait for an ARP reply that never comes. */
+		/* Without the neighbour entry a unicast would wait for an ARP reply that never
+		 * comes. */
 		set_destination(slot, INADDR_BROADCAST, client_port);
 	}
 }
@@ -520,8 +522,8 @@ static bool discover_allowed(struct dhcp_server *srv, struct dhcp_txn *tx)
 		COUNT(srv, rate_limited_mac);
 		if (log_ratelimit_allow(&srv->rl_limits))
 			log_event(LOG_LEVEL_WARNING, tx, DHCP_DISCOVER, 0,
-			          "discover from %s dropped: over %u per second for one MAC", tx->mac,
-			          srv->cfg->dhcp_discover_rate_per_mac);
+			          "discover from %s dropped: over %u per second for one MAC",
+			          tx->mac, srv->cfg->dhcp_discover_rate_per_mac);
 		return false;
 	}
 	if (!dhcp_rate_allow(srv->rate_relay, relay_key, now_ms)) {
@@ -643,8 +645,7 @@ static void nak_request(struct dhcp_server *srv, struct dhcp_txn *tx,
 	} else if (reason == -EACCES) {
 		COUNT(srv, reserved_refused);
 		send_nak(srv, tx, address, "address is reserved for another client");
-	}
-	else if (!addr_in_prefix4(address, s->network, s->prefix_len)) {
+	} else if (!addr_in_prefix4(address, s->network, s->prefix_len)) {
 		send_nak(srv, tx, address, "address is not in this client's subnet");
 	} else {
 		send_nak(srv, tx, address, "address is not in a dynamic range");
@@ -918,10 +919,12 @@ static void sync_leases(struct dhcp_server *srv, const struct dhcp_clock *now)
 static void handle_packet(struct dhcp_server *srv, struct dhcp_iface *iface, struct dhcp_slot *slot,
                           size_t len, uint32_t dst_addr, const struct dhcp_clock *now)
 {
-	struct dhcp_txn tx = {
-		.iface = iface, .slot = slot, .msg = &srv->msg, .peer = slot->peer,
-		.dst_addr = dst_addr, .now = *now
-	};
+	struct dhcp_txn tx = { .iface = iface,
+		               .slot = slot,
+		               .msg = &srv->msg,
+		               .peer = slot->peer,
+		               .dst_addr = dst_addr,
+		               .now = *now };
 	const char *reason = NULL;
 	int ret;
 

@@ -46,16 +46,16 @@ struct dhcp_stats {
 	uint64_t releases;
 	uint64_t declines;
 	uint64_t informs;
-	uint64_t pool_exhausted; /* DISCOVERs left without an offer for lack of addresses */
+	uint64_t pool_exhausted;     /* DISCOVERs left without an offer for lack of addresses */
 	uint64_t rate_limited_mac;   /* DISCOVERs dropped: over discover_rate_per_mac */
 	uint64_t rate_limited_relay; /* DISCOVERs dropped: over discover_rate_per_relay */
 	uint64_t mac_lease_limit;    /* DISCOVERs and REQUESTs dropped: MAC at max_leases_per_mac */
 	uint64_t reserved_refused;   /* REQUESTs NAKed: address reserved for another MAC */
-	uint64_t store_errors;       /* batches whose lease write failed (none of their replies sent) */
-	uint64_t batches;            /* batches that wrote lease rows, one transaction each */
-	uint64_t batch_rows;         /* lease rows those batches wrote */
-	uint64_t send_errors;        /* replies the kernel did not take */
-	uint64_t leases;             /* entries in the lease table (a gauge) */
+	uint64_t store_errors; /* batches whose lease write failed (none of their replies sent) */
+	uint64_t batches;      /* batches that wrote lease rows, one transaction each */
+	uint64_t batch_rows;   /* lease rows those batches wrote */
+	uint64_t send_errors;  /* replies the kernel did not take */
+	uint64_t leases;       /* entries in the lease table (a gauge) */
 };
 
 /* Copies the counters; callable from any thread while the server runs. */
