@@ -511,6 +511,8 @@ static uint64_t mac_key(const uint8_t mac[ADDR_MAC_LEN])
  * Applies the DISCOVER rate limits: per MAC first, so one noisy client
  * does not use up its relay's tokens, then per relay (giaddr), or per
  * interface for clients on the link. True when the DISCOVER may go on.
+ * NOTE: REQUESTs pass no rate limit, and one for a free dynamic address is
+ * bound without an offer; max_leases_per_mac bounds what one MAC gets.
  */
 static bool discover_allowed(struct dhcp_server *srv, struct dhcp_txn *tx)
 {

@@ -111,7 +111,7 @@ def find_problems(acks, leases):
     """Returns a list of texts, one per broken promise; empty when all ACKs are durable.
 
     Promises: every ACKed address is stored as a bound lease (state 1) of the
-    MAC it was ACKed to, expiring no earlier than that ACK said (the server
+    MAC it was ACKed to, expiring no earlier than that ACK stated (the server
     stamps whole seconds, hence one second of slack); no address was ever
     ACKed to two MACs; no MAC was ACKed two addresses (which would mean the
     server forgot its lease).

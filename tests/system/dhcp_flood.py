@@ -2,7 +2,7 @@
 """Send many DHCP messages from one client namespace and report the replies as JSON.
 
 Runs inside a client namespace (`ip netns exec NS python3 dhcp_flood.py FILE`),
-where FILE holds SPEC, a JSON object:
+where FILE contains SPEC, a JSON object:
 
     iface           interface to send on
     messages        [{"mac": "52:54:..", "type": 1, "options": [[code, "hex"], ...]}, ...]

@@ -56,7 +56,7 @@ def test_sigkill_under_load_loses_no_ack(lab, rackd_factory, tmp_path):
     db = tmp_path / "data" / "rackd.db"
     capture = start_capture(client, pcap)
     acks_reader = AckCapture(pcap, SERVER_ADDRESS)
-    # A relay at CLIENT_ADDRESS: rackd answers to giaddr, port 67. Bounded: 120 s at most.
+    # A relay at CLIENT_ADDRESS: rackd sends its replies to giaddr, port 67. Bounded: 120 s at most.
     # 240 clients at 150 exchanges per second: each client every 1.6 s on average, so that
     # a lost lease write shows as an expiry older than the ACK said.
     load = client.popen("perfdhcp", "-4", "-l", CLIENT_ADDRESS, "-r", "150", "-R", "240",

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""DHCP limits on client-grown state, against the real rackd in a lab namespace:
-DISCOVER rate per MAC and per link, the cap of leases per MAC, and a
-starvation attempt with thousands of random MACs that must not reach the
-addresses reserved for known machines. Also the counters of GET /metrics
+"""DHCP limits on client-grown state, against the real rackd in a lab namespace.
+
+Covered: the DISCOVER rate per MAC and per link, the cap of leases per MAC,
+and a starvation attempt with thousands of random MACs, which must not reach
+the addresses reserved for known machines. Also the counters of GET /metrics
 and a failed lease write, after which no ACK may leave.
 
 Floods go out with scapy (dhcp_flood.py) from a client namespace; the known
@@ -210,7 +211,7 @@ def test_random_macs_cannot_take_reserved_addresses(lab, rackd_factory, tmp_path
 
     rng = random.Random(5)
     macs = [random_mac(rng) for _ in range(3000)]
-    # Every random MAC asks for the reserved address and the reserved range.
+    # Every random MAC requests the reserved address or an address of the reserved range.
     wanted = [[[50, ip_hex("192.0.2.105")]], [[50, ip_hex("192.0.2.110")]]]
     replies = flood(attacker, [{"mac": m, "type": DISCOVER, "options": wanted[k % 2]}
                                for k, m in enumerate(macs)], wait=3)
