@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox -- privilege drop (setgroups, setgid, setuid) and a libseccomp
- * deny list. A deny list rather than an allow list because libmicrohttpd,
- * SQLite and glibc choose their own system calls across versions; the
- * listed calls are the ones an attacker needs and rackd never uses.
+ * deny list. It is a deny list, not an allow list, because libmicrohttpd,
+ * SQLite and glibc choose their own system calls across versions. The
+ * listed calls are ones an attacker needs and rackd never makes.
  */
 #include "core/sandbox.h"
 

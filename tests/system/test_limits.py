@@ -52,9 +52,9 @@ def test_connections_per_client_capped(tmp_path):
         s = socket.create_connection(("127.0.0.1", server.port))
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
         idle.append(s)
-    refused = Api(server.port, None)
+    extra = Api(server.port, None)
     try:
-        r = refused.get("/healthz")
+        r = extra.get("/healthz")
         assert r.status != 200, "a fifth connection from the same address was served"
     except (ConnectionError, OSError):
         pass
@@ -76,7 +76,7 @@ def test_slow_bmc_holds_only_its_request(tmp_path):
     server = ApiServer(tmp_path, extra_config="[bmc]\ntimeout = 3\nretries = 1\n")
     admin = server.client("admin")
     ids = []
-    dead = udp_port()  # nothing answers there, so each power call waits out its timeouts
+    dead = udp_port()  # nothing listens there, so each power call waits out its timeouts
     for k in range(6):
         m = admin.post("/api/v1/machines", body={"hostname": f"slow{k}"}).body
         r = admin.request("PUT", f"/api/v1/machines/{m['id']}/bmc",
@@ -96,7 +96,7 @@ def test_slow_bmc_holds_only_its_request(tmp_path):
         t.start()
     for _ in ids:
         pending.acquire()
-    # While every power call still waits for its BMC, other requests are answered.
+    # While every power call still waits for its BMC, other requests get replies.
     whoami = server.client("reader").get("/api/v1/whoami")
     script = Api(server.port, None).get("/boot/ipxe?mac=52:54:00:0b:0b:01&arch=x86_64")
     still_waiting = len(done)
