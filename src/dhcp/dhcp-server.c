@@ -889,6 +889,11 @@ static int check_message(struct dhcp_txn *tx, const char **ret_reason)
 		*ret_reason = "invalid message type option";
 		return -EBADMSG;
 	}
+	/* A group or all-zero chaddr is no NIC's, and a reply to it reaches no one. */
+	if ((msg->chaddr[0] & 0x01) || memcmp(msg->chaddr, "\0\0\0\0\0\0", ADDR_MAC_LEN) == 0) {
+		*ret_reason = "client hardware address is broadcast, multicast or zero";
+		return -EBADMSG;
+	}
 	(void)dhcp_message_get(msg, DHCP_OPT_CLIENT_ID, &id, &id_len);
 	if (dhcp_client_id_set(id, id_len, msg->chaddr, &tx->client) < 0) {
 		*ret_reason = "invalid client identifier option";
