@@ -27,8 +27,14 @@ def written_files(workdir):
     return files
 
 
-def test_secrets_never_written(tmp_path):
-    server = ApiServer(tmp_path)
+@pytest.fixture
+def server(tmp_path):
+    srv = ApiServer(tmp_path)
+    yield srv
+    srv.stop()
+
+
+def test_secrets_never_written(server, tmp_path):
     admin = server.client("admin")
     outputs = []
 
