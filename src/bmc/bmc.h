@@ -45,7 +45,7 @@ enum bmc_boot_device {
 	BMC_BOOT_DISK,
 };
 
-/* Where a BMC is and how to log in; password is clear text the caller wipes after use. */
+/* BMC address and login. The password is clear text that the caller wipes after use. */
 struct bmc_target {
 	enum bmc_type type;
 	char address[BMC_ADDRESS_MAX]; /* ipmi: host[:port]; redfish: https://host[:port]; qemu:

@@ -37,7 +37,7 @@ struct lease_entry {
 	uint32_t next_by_address;
 	uint32_t next_by_client;
 	uint32_t next_by_mac;
-	uint32_t batch_mark; /* the batch whose undo log holds this entry's old value */
+	uint32_t batch_mark; /* the batch whose undo log contains this entry's old value */
 };
 
 /* A reservation's place in the MAC index. */

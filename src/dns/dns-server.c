@@ -761,7 +761,7 @@ static size_t conn_slot(struct dns_server *srv)
 	return oldest;
 }
 
-/* Closes fd when its source address holds [dns] tcp_connections_per_client already. */
+/* Closes fd when its source address already has [dns] tcp_connections_per_client open. */
 static bool accept_allowed(struct dns_server *srv, int fd, uint32_t peer)
 {
 	char ip[ADDR_IPV4_STRLEN];

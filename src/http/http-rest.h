@@ -72,7 +72,7 @@ enum MHD_Result rest_error(struct rest_request *rq, unsigned status, const char 
         __attribute__((format(printf, 5, 6)));
 
 /*
- * Answers an unexpected store failure (r) while doing what: logs it with
+ * Replies to an unexpected store failure (r) while doing what: logs it with
  * the store's error text and queues 503 store_unavailable. Never used for
  * outcomes a request can cause (conflicts, missing rows).
  */
@@ -177,7 +177,7 @@ enum MHD_Result rest_crud_delete(struct rest_request *rq, const struct rest_reso
 /*
  * Commits tx after appending the event of a change, logs it, and queues
  * status with body (stolen), the ETag of version and Location when set.
- * Aborts tx and answers 503 when the event or the commit fails.
+ * Aborts tx and replies 503 when the event or the commit fails.
  */
 enum MHD_Result rest_commit_change(struct rest_request *rq, struct store_txn *tx, const char *kind,
                                    const char *object, const json_t *before, json_t *after,

@@ -140,7 +140,7 @@ static uint64_t request_digest(const uint8_t *buf, size_t len)
 
 /*
  * True when the same peer already has a transfer for a byte-identical request
- * and has not answered it yet: the RRQ is a retransmission, and a second
+ * and has not acknowledged it yet. The RRQ is then a retransmission, and a second
  * transfer would only collide with the first.
  */
 static bool request_is_retransmission(const struct tftp_server *srv, const struct sockaddr_in *from,
