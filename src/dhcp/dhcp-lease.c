@@ -1272,6 +1272,12 @@ static uint32_t held_by(const struct view *v, const struct dhcp_client_id *clien
 	return idx;
 }
 
+bool dhcp_leases_holds(const struct dhcp_leases *t, const struct dhcp_client_id *client,
+                       uint32_t address)
+{
+	return held_by(&t->view, client, address) != NONE;
+}
+
 int dhcp_leases_release(struct dhcp_leases *t, const struct dhcp_client_id *client,
                         uint32_t address, const struct dhcp_clock *now)
 {

@@ -166,6 +166,13 @@ int dhcp_leases_request(struct dhcp_leases *t, struct dhcp_subnet *subnet,
                         const struct dhcp_clock *now, int64_t *ret_expires);
 
 /*
+ * True when address is offered or bound to client, so a REQUEST for it goes
+ * on with a binding the client already has rather than starting a new one.
+ */
+bool dhcp_leases_holds(const struct dhcp_leases *t, const struct dhcp_client_id *client,
+                       uint32_t address);
+
+/*
  * Frees the client's lease on address (state released, kept as the client's
  * preferred address) and queues its row. -ENOENT when the client holds no
  * such lease, -ENOMEM, -ENOBUFS, or the store's error.

@@ -508,32 +508,35 @@ static uint64_t mac_key(const uint8_t mac[ADDR_MAC_LEN])
 }
 
 /*
- * Applies the DISCOVER rate limits: per MAC first, so one noisy client
- * does not use up its relay's tokens, then per relay (giaddr), or per
- * interface for clients on the link. True when the DISCOVER may go on.
- * NOTE: REQUESTs pass no rate limit, and one for a free dynamic address is
- * bound without an offer; max_leases_per_mac bounds what one MAC gets.
+ * Applies the rate limits on new bindings, which every DISCOVER and every
+ * REQUEST for an address the client holds no offer or lease on count
+ * against: per MAC first, so one noisy client does not use up its relay's
+ * tokens, then per relay (giaddr), or per interface for clients on the link.
+ * A REQUEST that follows our OFFER, and a renewal, pass free. True when the
+ * message may go on.
  */
-static bool discover_allowed(struct dhcp_server *srv, struct dhcp_txn *tx)
+static bool binding_allowed(struct dhcp_server *srv, struct dhcp_txn *tx,
+                            enum dhcp_message_type type, uint32_t address)
 {
 	uint64_t now_ms = log_now_ms();
 	uint64_t relay_key = tx->msg->giaddr ? tx->msg->giaddr : (1ull << 32) | tx->iface->ifindex;
+	const char *name = dhcp_message_type_name(type);
 	char a[ADDR_IPV4_STRLEN];
 
 	if (!dhcp_rate_allow(srv->rate_mac, mac_key(tx->msg->chaddr), now_ms)) {
 		COUNT(srv, rate_limited_mac);
 		if (log_ratelimit_allow(&srv->rl_limits))
-			log_event(LOG_LEVEL_WARNING, tx, DHCP_DISCOVER, 0,
-			          "discover from %s dropped: over %u per second for one MAC",
-			          tx->mac, srv->cfg->dhcp_discover_rate_per_mac);
+			log_event(LOG_LEVEL_WARNING, tx, type, address,
+			          "%s from %s dropped: over %u new bindings per second for one MAC",
+			          name, tx->mac, srv->cfg->dhcp_discover_rate_per_mac);
 		return false;
 	}
 	if (!dhcp_rate_allow(srv->rate_relay, relay_key, now_ms)) {
 		COUNT(srv, rate_limited_relay);
 		if (log_ratelimit_allow(&srv->rl_limits))
-			log_event(LOG_LEVEL_WARNING, tx, DHCP_DISCOVER, 0,
-			          "discover from %s dropped: over %u per second %s %s", tx->mac,
-			          srv->cfg->dhcp_discover_rate_per_relay,
+			log_event(LOG_LEVEL_WARNING, tx, type, address,
+			          "%s from %s dropped: over %u new bindings per second %s %s", name,
+			          tx->mac, srv->cfg->dhcp_discover_rate_per_relay,
 			          tx->msg->giaddr ? "through relay" : "on",
 			          tx->msg->giaddr ? ip_text(tx->msg->giaddr, a) : tx->iface->name);
 		return false;
@@ -559,7 +562,7 @@ static void handle_discover(struct dhcp_server *srv, struct dhcp_txn *tx)
 	int ret;
 
 	COUNT(srv, discovers);
-	if (!discover_allowed(srv, tx))
+	if (!binding_allowed(srv, tx, DHCP_DISCOVER, 0))
 		return;
 	(void)dhcp_message_get_addr(tx->msg, DHCP_OPT_REQUESTED_ADDRESS, &requested);
 	log_event(LOG_LEVEL_INFO, tx, DHCP_DISCOVER, requested, "discover from %s", tx->mac);
@@ -690,6 +693,9 @@ static void handle_request(struct dhcp_server *srv, struct dhcp_txn *tx)
 		drop_no_subnet(srv, tx);
 		return;
 	}
+	if (!dhcp_leases_holds(srv->leases, &tx->client, address) &&
+	    !binding_allowed(srv, tx, DHCP_REQUEST, address))
+		return;
 	ret = dhcp_leases_request(srv->leases, subnet, &tx->client, tx->msg->chaddr,
 	                          tx->hostname[0] ? tx->hostname : NULL, address, kind, &tx->now,
 	                          NULL);

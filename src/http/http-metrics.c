@@ -61,9 +61,10 @@ static size_t dhcp_metrics(struct dhcp_server *dhcp, struct metric *metrics)
 	COUNTER(declines, "DHCPDECLINE messages received.");
 	COUNTER(informs, "DHCPINFORM messages received.");
 	COUNTER(pool_exhausted, "DISCOVERs left without an offer because the pool was full.");
-	COUNTER(rate_limited_mac, "DISCOVERs dropped over the per-MAC rate limit.");
-	COUNTER(rate_limited_relay,
-	        "DISCOVERs dropped over the per-relay or per-interface rate limit.");
+	COUNTER(rate_limited_mac,
+	        "DISCOVERs and new-binding REQUESTs dropped over the per-MAC rate limit.");
+	COUNTER(rate_limited_relay, "DISCOVERs and new-binding REQUESTs dropped over the per-relay"
+	                            " or per-interface rate limit.");
 	COUNTER(mac_lease_limit,
 	        "DISCOVERs and REQUESTs dropped because the MAC held max_leases_per_mac.");
 	COUNTER(reserved_refused,

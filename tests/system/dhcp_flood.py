@@ -5,7 +5,8 @@ Runs inside a client namespace (`ip netns exec NS python3 dhcp_flood.py FILE`),
 where FILE contains SPEC, a JSON object:
 
     iface           interface to send on
-    messages        [{"mac": "52:54:..", "type": 1, "options": [[code, "hex"], ...]}, ...]
+    messages        [{"mac": "52:54:..", "type": 1, "options": [[code, "hex"], ...],
+                      "ciaddr": "192.0.2.x" (optional)}, ...]
                     sent in order, each with its own xid and the broadcast flag
     wait            seconds to keep listening after the last message (default 2)
 
@@ -24,9 +25,10 @@ from scapy.all import BOOTP, IP, UDP, AsyncSniffer, Ether, Raw, conf, sendp  # n
 MAGIC = b"\x63\x82\x53\x63"
 
 
-def build(mac, msg_type, options, xid):
+def build(mac, msg_type, options, xid, ciaddr=None):
     chaddr = bytes.fromhex(mac.replace(":", ""))
-    body = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, xid, 0, 0x8000, bytes(4), bytes(4),
+    client = bytes(int(b) for b in ciaddr.split(".")) if ciaddr else bytes(4)
+    body = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, xid, 0, 0x8000, client, bytes(4),
                        bytes(4), bytes(4))
     body += chaddr.ljust(16, b"\0") + bytes(64) + bytes(128) + MAGIC
     body += bytes([53, 1, msg_type])
@@ -72,7 +74,8 @@ def main():
         xid = random.getrandbits(32)
         frames.append(Ether(src=m["mac"], dst="ff:ff:ff:ff:ff:ff")
                       / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
-                      / Raw(build(m["mac"], m["type"], m.get("options", []), xid)))
+                      / Raw(build(m["mac"], m["type"], m.get("options", []), xid,
+                               m.get("ciaddr"))))
     sendp(frames, iface=iface)
     time.sleep(spec.get("wait", 2))
     sniffer.stop()

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """DHCP limits on client-grown state, against the real rackd in a lab namespace.
 
-Covered: the DISCOVER rate per MAC and per link, the cap of leases per MAC,
+Covered: the rate of new bindings (DISCOVERs, and REQUESTs for an address
+the client has no offer or lease on) per MAC and per link, the cap of leases per MAC,
 and a starvation attempt with thousands of random MACs, which must not reach
 the addresses reserved for known machines. Also the counters of GET /metrics
 and a failed lease write, after which no ACK may leave.
@@ -113,7 +114,7 @@ def test_discover_rate_per_mac(lab, rackd_factory, tmp_path):
     limited = metrics(lab)["rackd_dhcp_rate_limited_mac_total"]
     assert limited == 30 - len(offers)
     # Logged, but rate-limited: far fewer lines than drops.
-    lines = warnings(rackd, r"over 1 per second for one MAC")
+    lines = warnings(rackd, r"over 1 new bindings per second for one MAC")
     assert 1 <= len(lines) <= 10
     assert lines[0]["mac"] == client.mac
     # Another MAC is not affected.
@@ -131,11 +132,60 @@ def test_discover_rate_per_link(lab, rackd_factory, tmp_path):
     offers = of_type(replies, OFFER)
     assert 8 <= len(offers) <= 14, len(offers)
     assert metrics(lab)["rackd_dhcp_rate_limited_relay_total"] == 60 - len(offers)
-    assert warnings(rackd, r"over 2 per second on br0")
+    assert warnings(rackd, r"over 2 new bindings per second on br0")
     # The bucket refills: after a pause the link is served again.
     time.sleep(2)
     assert len(of_type(flood(client, [{"mac": random_mac(rng), "type": DISCOVER}]),
                        OFFER)) == 1
+
+
+def test_unoffered_request_rate_limited(lab, rackd_factory, tmp_path):
+    # A REQUEST for an address the client was never offered starts a new
+    # binding, so it pays from the same bucket as a DISCOVER: 2 per second
+    # on the link with bursts of 8.
+    rackd = rackd_factory(lab, limits_config(tmp_path, discover_rate_per_mac=0,
+                                             discover_rate_per_relay=2))
+    client = lab.add_client()
+    rng = random.Random(17)
+    requests = [{"mac": random_mac(rng), "type": REQUEST,
+                 "options": [[54, ip_hex(SERVER_ADDRESS)], [50, ip_hex(f"192.0.2.{100 + k}")]]}
+                for k in range(60)]
+    replies = flood(client, requests)
+    acks = of_type(replies, ACK)
+    assert 8 <= len(acks) <= 14, len(acks)
+    assert not of_type(replies, NAK)
+    assert metrics(lab)["rackd_dhcp_rate_limited_relay_total"] == 60 - len(acks)
+    assert len(stored_leases(tmp_path)) == len(acks)
+    assert warnings(rackd, r"^REQUEST from .* over 2 new bindings per second on br0")
+
+
+def test_offered_request_not_limited(lab, rackd_factory, tmp_path):
+    # 1 per second with bursts of 4 for one MAC; the four DISCOVERs use it up.
+    rackd_factory(lab, limits_config(tmp_path, discover_rate_per_mac=1))
+    client = lab.add_client()
+    offers = of_type(flood(client, [{"mac": client.mac, "type": DISCOVER}] * 4), OFFER)
+    assert offers
+    offered = offers[-1]["yiaddr"]
+    request = {"mac": client.mac, "type": REQUEST,
+               "options": [[54, ip_hex(SERVER_ADDRESS)], [50, ip_hex(offered)]]}
+    acks = of_type(flood(client, [request]), ACK)
+    assert [a["yiaddr"] for a in acks] == [offered]
+    # With the bucket drained again by DISCOVERs, a renewal of the bound
+    # lease still passes; a REQUEST for another address would start a second
+    # binding, so it is dropped rather than refused with a NAK.
+    renew = {"mac": client.mac, "type": REQUEST, "ciaddr": offered}
+    other = {"mac": client.mac, "type": REQUEST,
+             "options": [[54, ip_hex(SERVER_ADDRESS)], [50, ip_hex("192.0.2.150")]]}
+    drain = [{"mac": client.mac, "type": DISCOVER}] * 8
+    replies = flood(client, drain + [renew, other])
+    # The renewal's ACK goes unicast to ciaddr, which this namespace does
+    # not hold, so the counters tell what rackd answered.
+    assert not of_type(replies, ACK) and not of_type(replies, NAK)
+    counters = metrics(lab)
+    assert counters["rackd_dhcp_acks_total"] == 2
+    assert counters["rackd_dhcp_naks_total"] == 0
+    assert counters["rackd_dhcp_rate_limited_mac_total"] >= 1
+    assert "192.0.2.150" not in stored_leases(tmp_path)
 
 
 def test_leases_per_mac_cap(lab, rackd_factory, tmp_path):
