@@ -77,6 +77,7 @@ void config_init(struct config *cfg)
 	cfg->http_port = 8080;
 	cfg->http_max_connections = 256;
 	cfg->http_max_connections_per_client = 32;
+	cfg->http_netboot_requires_lease = -1; /* follows [dhcp] enabled */
 
 	cfg->ra_enabled = true;
 	cfg->ra_interval = 10;
@@ -360,6 +361,14 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 	if (strcmp(key, "tls_key") == 0)
 		return set_string(ps, cfg->http_tls_key, sizeof(cfg->http_tls_key), "http", key,
 		                  value);
+	if (strcmp(key, "netboot_requires_lease") == 0) {
+		bool on;
+
+		if (!set_bool(ps, &on, "http", key, value))
+			return false;
+		cfg->http_netboot_requires_lease = on;
+		return true;
+	}
 	if (strcmp(key, "plain") == 0) {
 		if (strcmp(value, "all") == 0)
 			cfg->http_plain_all = true;
@@ -374,7 +383,7 @@ static bool parse_http(struct parse_state *ps, const char *key, const char *valu
 	}
 	return unknown_key(
 	        ps, "http", key,
-	        "listen, public_url, max_connections, max_connections_per_client, tls_listen, tls_cert, tls_key, plain");
+	        "listen, public_url, max_connections, max_connections_per_client, tls_listen, tls_cert, tls_key, plain, netboot_requires_lease");
 }
 
 static bool parse_ra(struct parse_state *ps, const char *key, const char *value)
@@ -969,6 +978,9 @@ static int finish(struct parse_state *ps, int r)
 		return fail(ps, ps->line,
 		            "[http] tls_cert and tls_key need tls_listen: set the HTTPS address and port"),
 		       -EINVAL;
+	/* Without rackd's DHCP there are no leases to check the peer against. */
+	if (cfg->http_netboot_requires_lease < 0)
+		cfg->http_netboot_requires_lease = cfg->dhcp_enabled;
 	if (cfg->http_public_url[0] == '\0') {
 		char ip[ADDR_IPV4_STRLEN];
 

@@ -267,6 +267,39 @@ static int render_script(struct http_server *srv, const struct store_machine *m,
 	return r;
 }
 
+/*
+ * Checks that peer holds an unexpired DHCP lease for mac, so a host that only
+ * knows a machine's MAC cannot fetch its script and with it the machine's
+ * agent token. An IPv4-mapped IPv6 peer counts as its IPv4 address.
+ * 0 when it does, -EPERM when it does not, or the store's error.
+ */
+static int peer_holds_lease(struct http_server *srv, const char *peer,
+                            const uint8_t mac[ADDR_MAC_LEN])
+{
+	struct store_lease lease;
+	struct store_txn *tx;
+	uint32_t address;
+	int r;
+
+	if (strncmp(peer, "::ffff:", 7) == 0)
+		peer += 7;
+	if (addr_parse_ipv4(peer, &address) < 0)
+		return -EPERM;
+	r = store_txn_begin(srv->store, false, &tx);
+	if (r < 0)
+		return r;
+	r = store_ipam_lease_get(tx, address, &lease);
+	store_txn_abort(tx);
+	if (r == -ENOENT)
+		return -EPERM;
+	if (r < 0)
+		return r;
+	if (lease.state != STORE_LEASE_BOUND || lease.expires <= (int64_t)time(NULL) ||
+	    memcmp(lease.mac, mac, ADDR_MAC_LEN) != 0)
+		return -EPERM;
+	return 0;
+}
+
 enum MHD_Result http_boot_script(struct http_request *req)
 {
 	struct http_server *srv = req->srv;
@@ -281,7 +314,21 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		return ret;
 	}
 	addr_format_mac(candidate.mac, mac);
-	if (store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
+	r = srv->cfg->http_netboot_requires_lease ? peer_holds_lease(srv, req->peer, candidate.mac)
+	                                          : 0;
+	if (r == -EPERM) {
+		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+			log_warning(
+			        "http",
+			        "boot script for %s rejected: peer has no DHCP lease for it peer=%s",
+			        mac, req->peer);
+		http_log_request(req, MHD_HTTP_FORBIDDEN, 0, mac);
+		return http_send_error(
+		        req, MHD_HTTP_FORBIDDEN, "not_leased", "mac",
+		        "%s has no DHCP lease for %s: boot the machine through rackd's DHCP, or set [http] netboot_requires_lease = false where another server hands out addresses",
+		        req->peer, mac);
+	}
+	if (r == 0 && store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
 	    !enrol_allowed(srv, req->peer)) {
 		if (log_ratelimit_allow(&srv->enrol_warning_rl))
 			log_warning("http",
@@ -292,7 +339,8 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		        req, MHD_HTTP_TOO_MANY_REQUESTS, "enrolment_rate_limited", "mac",
 		        "too many new machines from this client; retry in a few seconds");
 	}
-	r = store_machine_enroll(srv->store, &candidate, &m, &created);
+	if (r == 0)
+		r = store_machine_enroll(srv->store, &candidate, &m, &created);
 	if (r == 0)
 		r = issue_agent_token(srv, m.id, token);
 	if (r < 0) {
