@@ -18,40 +18,20 @@ import random
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import RACKD, SERVER_ADDRESS, base_config
+from dhcp_support import ACK, DISCOVER, NAK, OFFER, REQUEST, flood, ip_hex, of_type
 
-FLOOD = Path(__file__).with_name("dhcp_flood.py")
 PROBE = Path(__file__).with_name("dhcp_probe.py")
-PYTHON = "/usr/bin/python3"  # Debian's interpreter, which has scapy
-DISCOVER, OFFER, REQUEST, ACK, NAK = 1, 2, 3, 5, 6
 API = f"http://{SERVER_ADDRESS}:8080"
-
-
-def ip_hex(text):
-    return ipaddress.IPv4Address(text).packed.hex()
 
 
 def random_mac(rng):
     return "02:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(5))
-
-
-def flood(client, messages, wait=2):
-    """Sends messages from client's namespace and returns the replies seen."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as spec:
-        json.dump({"iface": client.ifname, "messages": messages, "wait": wait}, spec)
-        spec.flush()
-        out = client.exec(PYTHON, str(FLOOD), spec.name, timeout=300)
-    return json.loads(out.stdout)["replies"]
-
-
-def of_type(replies, msg_type):
-    return [r for r in replies if r["type"] == msg_type]
 
 
 def metrics(lab):

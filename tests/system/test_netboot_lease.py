@@ -9,39 +9,22 @@ does the same request once the lease is released. With
 `[http] netboot_requires_lease = false` any peer gets the script.
 """
 
-import ipaddress
 import json
-import tempfile
-from pathlib import Path
 
 from conftest import SERVER_ADDRESS, base_config
+from dhcp_support import ACK, DISCOVER, OFFER, RELEASE, REQUEST, flood, ip_hex, of_type
 
-FLOOD = Path(__file__).with_name("dhcp_flood.py")
-PYTHON = "/usr/bin/python3"  # Debian's interpreter, which has scapy
-DISCOVER, OFFER, REQUEST, ACK, RELEASE = 1, 2, 3, 5, 7
 SCRIPT_URL = f"http://{SERVER_ADDRESS}:8080/boot/ipxe?arch=x86_64&firmware=bios&mac="
-
-
-def ip_hex(text):
-    return ipaddress.IPv4Address(text).packed.hex()
-
-
-def send(client, messages, wait=2):
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as spec:
-        json.dump({"iface": client.ifname, "messages": messages, "wait": wait}, spec)
-        spec.flush()
-        out = client.exec(PYTHON, str(FLOOD), spec.name, timeout=120)
-    return json.loads(out.stdout)["replies"]
 
 
 def lease(client, mac):
     """Runs a DORA for mac from client's namespace and returns the ACKed address."""
-    offers = [r for r in send(client, [{"mac": mac, "type": DISCOVER}]) if r["type"] == OFFER]
+    offers = of_type(flood(client, [{"mac": mac, "type": DISCOVER}]), OFFER)
     assert len(offers) == 1, offers
     address = offers[0]["yiaddr"]
     request = {"mac": mac, "type": REQUEST,
                "options": [[54, ip_hex(SERVER_ADDRESS)], [50, ip_hex(address)]]}
-    acks = [r for r in send(client, [request]) if r["type"] == ACK]
+    acks = of_type(flood(client, [request]), ACK)
     assert [a["yiaddr"] for a in acks] == [address]
     return address
 
@@ -88,7 +71,7 @@ def test_script_only_for_lease_holder(lab, rackd_factory, tmp_path):
             if "has no DHCP lease" in e["message"]]
 
     # Once released, the lease no longer opens the script.
-    send(holder, [{"mac": holder.mac, "type": RELEASE, "ciaddr": address,
+    flood(holder, [{"mac": holder.mac, "type": RELEASE, "ciaddr": address,
                    "options": [[54, ip_hex(SERVER_ADDRESS)]]}], wait=1)
     status, body = fetch_script(holder, holder.mac)
     assert status == 403, body
