@@ -131,18 +131,38 @@ enum MHD_Result http_send_text(struct http_request *req, unsigned status, const 
 	return ret;
 }
 
+/*
+ * Writes path into buf for the request log, with the agent token of an
+ * /install/ID/TOKEN/FILE path replaced by "-", so logs never carry it.
+ */
+static const char *loggable_path(const char *path, char *buf, size_t size)
+{
+	const char *id, *token, *rest;
+
+	if (strncmp(path, "/install/", 9) != 0)
+		return path;
+	id = path + 9;
+	token = strchr(id, '/');
+	if (token == NULL)
+		return path;
+	rest = strchr(token + 1, '/');
+	(void)snprintf(buf, size, "/install/%.*s/-%s", (int)(token - id), id, rest ? rest : "");
+	return buf;
+}
+
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac)
 {
-	char status_text[8], bytes_text[24];
+	char status_text[8], bytes_text[24], path_buf[256];
+	const char *path = loggable_path(req->path, path_buf, sizeof(path_buf));
 	struct log_field fields[] = {
-		{ "peer", req->peer },     { "method", req->method }, { "path", req->path },
+		{ "peer", req->peer },     { "method", req->method }, { "path", path },
 		{ "status", status_text }, { "bytes", bytes_text },   { "mac", mac },
 	};
 
 	(void)snprintf(status_text, sizeof(status_text), "%u", status);
 	(void)snprintf(bytes_text, sizeof(bytes_text), "%llu", (unsigned long long)bytes);
 	log_fields(status < 400 ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING, "http", fields,
-	           sizeof(fields) / sizeof(fields[0]), "%s %s %u", req->method, req->path, status);
+	           sizeof(fields) / sizeof(fields[0]), "%s %s %u", req->method, path, status);
 }
 
 static void format_peer(struct MHD_Connection *conn, char *buf, size_t size)

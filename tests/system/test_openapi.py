@@ -297,6 +297,16 @@ def scenario(server, redfish):
     dns_scenario(admin, record)
     anon.get("/metrics")
     anon.get("/boot/assets/outside")
+    # 429: new MACs from one address beyond the enrolment burst.
+    for k in range(40):
+        anon.get(f"/boot/ipxe?mac=52:54:06:00:01:{k:02x}&arch=x86_64")
+    # 403: with the lease check on, 127.0.0.1 holds no DHCP lease for any MAC.
+    strict = ApiServer(server.workdir / "strict",
+                       extra_config="[http]\nnetboot_requires_lease = true\n")
+    try:
+        Recorder(strict.port, None).get("/boot/ipxe?mac=52:54:06:00:00:40&arch=x86_64")
+    finally:
+        strict.stop()
 
     # Deletions last.
     admin.delete(f"/api/v1/ip-addresses/{ip['id']}")

@@ -63,6 +63,11 @@ def test_secrets_never_written(server, tmp_path):
     assert keep(Api(server.port, altered).post(
         "/api/v1/agent/report", body=report)).status == 401
 
+    # Installers fetch their template with the agent token in the URL path;
+    # the body may carry the token, the request log must not.
+    keep(Api(server.port, None).get(f"/install/{machine_id}/{agent_token}/preseed.cfg"))
+    outputs.pop()
+
     bmc = {"type": "ipmi", "address": "127.0.0.1:10998", "username": "admin",
            "password": BMC_PASSWORD}
     assert keep(admin.request("PUT", f"/api/v1/machines/{machine_id}/bmc", body=bmc)).status \
