@@ -12,7 +12,9 @@ python3 kmod openipmi ipmitool dnsutils"
 RACKD_TEST_PACKAGES="clang libclang-rt-14-dev python3-pytest python3-dnspython
 python3-scapy python3-yaml python3-jsonschema udhcpc isc-dhcp-client tftp-hpa
 atftp curl tcpdump freeipmi-tools openssl sqlite3 kea-admin dnsutils knot-dnsutils
-knot"
+knot
+lldpd
+debian-installer-12-netboot-amd64"
 
 # Installs the named Debian packages that are missing; runs apt-get update
 # first, once, and only when something is missing.

@@ -32,6 +32,7 @@
 
 #include "core/log.h"
 #include "http/http-lifecycle.h"
+#include "http/install-url.h"
 #include "inventory/lifecycle-service.h"
 #include "store/store-lifecycle.h"
 
@@ -89,6 +90,15 @@ static void add_quoted(struct text *t, const char *s)
 		add(t, "%s", q);
 	free(q);
 	json_decref(v);
+}
+
+/* Appends s in single quotes for a POSIX shell, each ' written as '\''. */
+static void add_shell_quoted(struct text *t, const char *s)
+{
+	add(t, "'");
+	for (const char *q; (q = strchr(s, '\'')) != NULL; s = q + 1)
+		add(t, "%.*s'\\''", (int)(q - s), s);
+	add(t, "%s'", s);
 }
 
 static int64_t parse_id(const char *s, const char **ret_end)
@@ -410,6 +420,67 @@ static void add_done_command(struct text *t, const struct http_request *req, int
 		    token, id, url);
 }
 
+/* Parses the task's URL member key; false when the task has none or it does not parse. */
+static bool task_url(const struct deploy_view *v, const char *key, struct install_url *ret_url)
+{
+	const char *text = json_string_value(json_object_get(v->task, key));
+
+	return text != NULL && install_url_parse(text, ret_url) == 0;
+}
+
+/*
+ * Adds the choose-mirror and apt-setup (Debian 12) settings: mirror, proxy
+ * and security archive. Without a mirror the installer keeps its default,
+ * deb.debian.org.
+ */
+static void add_preseed_sources(struct text *t, const struct deploy_view *v)
+{
+	const char *proxy = json_string_value(json_object_get(v->task, "proxy"));
+	const char *scheme = "http";
+	struct install_url mirror;
+	size_t len;
+
+	if (task_url(v, "mirror", &mirror)) {
+		scheme = mirror.https ? "https" : "http";
+		add(t,
+		    "d-i mirror/country string manual\nd-i mirror/protocol string %s\n"
+		    "d-i mirror/%s/hostname string %s\nd-i mirror/%s/directory string %s\n",
+		    scheme, scheme, mirror.authority, scheme, mirror.path);
+		/*
+		 * The security archive is expected beside the mirror, as on
+		 * deb.debian.org: /debian and /debian-security on one host.
+		 */
+		len = strlen(mirror.path);
+		while (len > 0 && mirror.path[len - 1] == '/')
+			len--;
+		add(t, "d-i apt-setup/security_host string %s\n", mirror.authority);
+		if (len > 0)
+			add(t, "d-i apt-setup/security_path string %.*s-security\n", (int)len,
+			    mirror.path);
+		else
+			add(t, "d-i apt-setup/security_path string /debian-security\n");
+	}
+	add(t, "d-i mirror/%s/proxy string %s\n", scheme, proxy ? proxy : "");
+	add(t, "d-i apt-setup/services-select multiselect security, updates\n"
+	       "d-i apt-setup/non-free-firmware boolean true\n");
+}
+
+/* Adds the time zone UTC, the hardware clock in UTC, and NTP when the task names a server. */
+static void add_preseed_clock(struct text *t, const struct deploy_view *v)
+{
+	const char *ntp = json_string_value(json_object_get(v->task, "ntp_server"));
+
+	add(t, "d-i time/zone string Etc/UTC\nd-i clock-setup/utc boolean true\n");
+	if (ntp)
+		add(t, "d-i clock-setup/ntp boolean true\nd-i clock-setup/ntp-server string %s\n",
+		    ntp);
+}
+
+/*
+ * Renders the Debian preseed. The kernel line sets auto=true
+ * priority=critical, so the installer asks only critical questions that
+ * this file leaves open.
+ */
 static void render_preseed(struct text *t, const struct http_request *req,
                            const struct deploy_view *v, const char *token)
 {
@@ -423,6 +494,11 @@ static void render_preseed(struct text *t, const struct http_request *req,
 	       "d-i netcfg/choose_interface select auto\n");
 	add(t, "d-i netcfg/get_hostname string %s\nd-i netcfg/hostname string %s\n", v->hostname,
 	    v->hostname);
+	/* A domain name from DHCP takes precedence over this one. */
+	if (req->srv->cfg->dns_domain[0])
+		add(t, "d-i netcfg/get_domain string %s\n", req->srv->cfg->dns_domain);
+	add_preseed_sources(t, v);
+	add_preseed_clock(t, v);
 	add(t, "d-i passwd/root-login boolean false\n"
 	       "d-i passwd/make-user boolean false\n"
 	       "d-i partman-auto/method string regular\n"
@@ -435,8 +511,11 @@ static void render_preseed(struct text *t, const struct http_request *req,
 	       "d-i grub-installer/bootdev string default\n"
 	       "d-i finish-install/reboot_in_progress note\n");
 	add(t, "d-i preseed/late_command string mkdir -p /target/root/.ssh");
-	json_array_foreach(keys, i, k)
-		add(t, "; echo '%s' >> /target/root/.ssh/authorized_keys", json_string_value(k));
+	json_array_foreach(keys, i, k) {
+		add(t, "; echo ");
+		add_shell_quoted(t, json_string_value(k));
+		add(t, " >> /target/root/.ssh/authorized_keys");
+	}
 	add(t, "; ");
 	add_done_command(t, req, v->m.id, token, "wget");
 	add(t, "\n");
@@ -445,13 +524,31 @@ static void render_preseed(struct text *t, const struct http_request *req,
 static void render_kickstart(struct text *t, const struct http_request *req,
                              const struct deploy_view *v, const char *token)
 {
+	const char *mirror = json_string_value(json_object_get(v->task, "mirror"));
+	const char *proxy = json_string_value(json_object_get(v->task, "proxy"));
+	const char *ntp = json_string_value(json_object_get(v->task, "ntp_server"));
 	json_t *keys = json_object_get(v->task, "ssh_keys");
 	size_t i;
 	json_t *k;
 
 	add(t, "# Kickstart rendered by rackd for machine %" PRId64 "\n", v->m.id);
+	add(t, "text\nlang en_US.UTF-8\nkeyboard us\n");
+	/*
+	 * NOTE: pykickstart deprecated --ntpservers when it added the timesource
+	 * command (F33, RHEL 9); RHEL 8 has only --ntpservers, so this file uses it.
+	 */
+	add(t, "timezone Etc/UTC --utc");
+	if (ntp)
+		add(t, " --ntpservers=%s", ntp);
+	add(t, "\n");
+	/* The API accepts a proxy for rhel only together with a mirror. */
+	if (mirror) {
+		add(t, "url --url=%s", mirror);
+		if (proxy)
+			add(t, " --proxy=%s", proxy);
+		add(t, "\n");
+	}
 	add(t,
-	    "text\nlang en_US.UTF-8\nkeyboard us\ntimezone UTC --utc\n"
 	    "network --bootproto=dhcp --hostname=%s\n"
 	    "rootpw --lock\nzerombr\nclearpart --all --initlabel\nautopart\nreboot\n",
 	    v->hostname);
@@ -465,6 +562,32 @@ static void render_kickstart(struct text *t, const struct http_request *req,
 	add(t, "\n%%end\n");
 }
 
+/* Adds the time zone, apt primary mirror, proxy and NTP server of a subiquity autoinstall. */
+static void add_autoinstall_sources(struct text *t, const struct deploy_view *v)
+{
+	const char *mirror = json_string_value(json_object_get(v->task, "mirror"));
+	const char *proxy = json_string_value(json_object_get(v->task, "proxy"));
+	const char *ntp = json_string_value(json_object_get(v->task, "ntp_server"));
+
+	add(t, "  timezone: Etc/UTC\n");
+	if (mirror) {
+		add(t, "  apt:\n    primary:\n      - arches: [default]\n        uri: ");
+		add_quoted(t, mirror);
+		add(t, "\n");
+	}
+	if (proxy) {
+		add(t, "  proxy: ");
+		add_quoted(t, proxy);
+		add(t, "\n");
+	}
+	/* The installed system's cloud-init configures NTP from this section. */
+	if (ntp) {
+		add(t, "  user-data:\n    ntp:\n      enabled: true\n      servers:\n        - ");
+		add_quoted(t, ntp);
+		add(t, "\n");
+	}
+}
+
 static void render_autoinstall(struct text *t, const struct http_request *req,
                                const struct deploy_view *v, const char *token)
 {
@@ -473,6 +596,7 @@ static void render_autoinstall(struct text *t, const struct http_request *req,
 	add(t, "#cloud-config\nautoinstall:\n  version: 1\n");
 	add(t, "  identity:\n    hostname: %s\n    username: ubuntu\n    password: \"!\"\n",
 	    v->hostname);
+	add_autoinstall_sources(t, v);
 	add(t, "  ssh:\n    install-server: true\n    allow-pw: false\n");
 	if (json_array_size(keys) > 0) {
 		add(t, "    authorized-keys:\n");

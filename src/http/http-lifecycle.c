@@ -30,6 +30,7 @@
 #include "bmc/bmc-seal.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "http/install-url.h"
 #include "inventory/lifecycle-service.h"
 #include "store/store-lifecycle.h"
 
@@ -370,6 +371,15 @@ static bool resolve_image(struct rest_request *rq, const char *image, json_t *ta
 	return true;
 }
 
+/* True when s has a control byte, which no OpenSSH public key line holds. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task, enum MHD_Result *ret)
 {
 	json_t *keys = json_object_get(body, "ssh_keys"), *v;
@@ -385,7 +395,7 @@ static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task, e
 	json_array_foreach(keys, i, v) {
 		const char *k = json_string_value(v);
 
-		if (k == NULL || strlen(k) > 16384 || strchr(k, '\n') != NULL ||
+		if (k == NULL || strlen(k) > 16384 || has_control(k) ||
 		    (strncmp(k, "ssh-", 4) != 0 && strncmp(k, "ecdsa-", 6) != 0 &&
 		     strncmp(k, "sk-", 3) != 0)) {
 			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "ssh_keys",
@@ -401,8 +411,16 @@ static bool read_ssh_keys(struct rest_request *rq, json_t *body, json_t *task, e
 static bool decode_image_deploy(struct rest_request *rq, json_t *body, json_t *task,
                                 enum MHD_Result *ret)
 {
+	static const char *const installer_only[] = { "mirror", "proxy", "ntp_server", NULL };
 	const char *image, *sha256, *disk;
 
+	for (const char *const *key = installer_only; *key; key++) {
+		if (json_object_get(body, *key) != NULL) {
+			*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_field", *key,
+			                  "%s applies only to an installer deploy", *key);
+			return false;
+		}
+	}
 	if (!opt_string(rq, body, "image", 512, &image, ret) ||
 	    !opt_string(rq, body, "sha256", 64, &sha256, ret) ||
 	    !opt_string(rq, body, "disk", 32, &disk, ret))
@@ -426,7 +444,61 @@ static bool decode_image_deploy(struct rest_request *rq, json_t *body, json_t *t
 	return resolve_image(rq, image, task, ret);
 }
 
-/* Installer deployment: installer, kernel and initrd (paths below boot_dir). */
+/* Reads an optional http:// or https:// URL member; queues a 400 naming the value when invalid. */
+static bool opt_url(struct rest_request *rq, json_t *body, const char *key, const char **ret_value,
+                    enum MHD_Result *ret)
+{
+	struct install_url url;
+
+	if (!opt_string(rq, body, key, INSTALL_URL_MAX - 1, ret_value, ret))
+		return false;
+	if (*ret_value == NULL || install_url_parse(*ret_value, &url) == 0)
+		return true;
+	*ret = rest_error(
+	        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", key,
+	        "invalid %s \"%.200s\": expected http://HOST[:PORT][/PATH] or https://..., where HOST is a DNS name, an IPv4 address or [IPv6 address] and PATH has only letters, digits and /._~%%+- (no user name, password, query or fragment)",
+	        key, *ret_value);
+	return false;
+}
+
+/*
+ * The package source members of an installer deploy: mirror and proxy
+ * (URLs) and ntp_server (a DNS name or IPv4 address).
+ */
+static bool decode_installer_sources(struct rest_request *rq, json_t *body, const char *installer,
+                                     json_t *task, enum MHD_Result *ret)
+{
+	const char *mirror, *proxy, *ntp;
+
+	if (!opt_url(rq, body, "mirror", &mirror, ret) ||
+	    !opt_url(rq, body, "proxy", &proxy, ret) ||
+	    !opt_string(rq, body, "ntp_server", 253, &ntp, ret))
+		return false;
+	if (ntp && !rest_valid_dns_name(ntp)) {
+		*ret = rest_error(
+		        rq, MHD_HTTP_BAD_REQUEST, "invalid_field", "ntp_server",
+		        "invalid ntp_server \"%.200s\": expected a DNS name or IPv4 address", ntp);
+		return false;
+	}
+	/* Kickstart sets a proxy only as an option of its url command. */
+	if (proxy && mirror == NULL && strcmp(installer, "rhel") == 0) {
+		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "missing_field", "mirror",
+		                  "a rhel (kickstart) deploy with a proxy needs a mirror too");
+		return false;
+	}
+	if (mirror)
+		json_object_set_new(task, "mirror", json_string(mirror));
+	if (proxy)
+		json_object_set_new(task, "proxy", json_string(proxy));
+	if (ntp)
+		json_object_set_new(task, "ntp_server", json_string(ntp));
+	return true;
+}
+
+/*
+ * Installer deployment: installer, kernel and initrd (paths below boot_dir),
+ * plus the optional package sources.
+ */
 static bool decode_installer_deploy(struct rest_request *rq, json_t *body, json_t *task,
                                     enum MHD_Result *ret)
 {
@@ -455,14 +527,15 @@ static bool decode_installer_deploy(struct rest_request *rq, json_t *body, json_
 	json_object_set_new(task, "installer", json_string(installer));
 	json_object_set_new(task, "kernel", json_string(kernel));
 	json_object_set_new(task, "initrd", json_string(initrd));
-	return true;
+	return decode_installer_sources(rq, body, installer, task, ret);
 }
 
 static json_t *decode_deploy(struct rest_request *rq, json_t *body, enum MHD_Result *ret)
 {
 	static const char *const members[] = { "image",    "sha256",    "disk",      "hostname",
 		                               "ssh_keys", "user_data", "installer", "kernel",
-		                               "initrd",   "reason",    NULL };
+		                               "initrd",   "mirror",    "proxy",     "ntp_server",
+		                               "reason",   NULL };
 	json_t *task = json_pack("{s:s}", "action", "deploy");
 	const char *hostname, *user_data;
 	bool ok;
