@@ -162,7 +162,7 @@ def parse_log_time(text):
         return None
 
 
-def rackd_config(data_dir, boot_dir, cmdline):
+def rackd_config(data_dir, boot_dir, cmdline, lldp_wait=0):
     """Returns the rackd configuration of the rack's namespace."""
     return f"""# rackd configuration written by scripts/vrack.py for one virtual rack run.
 [server]
@@ -197,6 +197,7 @@ ns = ns1.{DOMAIN}
 kernel = {KERNEL}
 initrd = {INITRD}
 cmdline = {cmdline}
+lldp_wait = {lldp_wait}
 
 [subnet rack]
 cidr = 192.0.2.0/{PREFIX_LEN}
@@ -222,7 +223,8 @@ class VirtualRack:
     """A network namespace with rackd and QEMU machines; use as a context manager."""
 
     def __init__(self, machines=2, firmware="mixed", build_dir=None, boot_dir=None,
-                 timeout=300.0, keep=False, accel="auto", memory_mib=512, out=None):
+                 timeout=300.0, keep=False, accel="auto", memory_mib=512, out=None,
+                 lldp_wait=0):
         if machines < 1 or machines > 99:
             raise ValueError("machines must be from 1 to 99")
         self.build_dir = Path(build_dir or REPO / "build")
@@ -231,6 +233,8 @@ class VirtualRack:
         self.keep = keep
         self.accel = pick_accel(accel)
         self.memory_mib = memory_mib
+        # The rack has no LLDP peer unless a test starts one, so the agent does not wait.
+        self.lldp_wait = lldp_wait
         self.out = out or sys.stdout
         self.namespace = f"rackd-demo-{os.getpid()}"
         self.workdir = None
@@ -336,7 +340,8 @@ class VirtualRack:
         data_dir.mkdir()
         config = self.workdir / "rackd.conf"
         # panic=-1 turns a failed /init into a reset, which -no-reboot makes a QEMU exit.
-        config.write_text(rackd_config(data_dir, self.boot_dir, "console=ttyS0 panic=-1")
+        config.write_text(rackd_config(data_dir, self.boot_dir, "console=ttyS0 panic=-1",
+                                       self.lldp_wait)
                           + self.extra_config)
         self.api_token = self.create_api_token(config)
         self.rackd_log = self.workdir / "rackd.log"

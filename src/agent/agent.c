@@ -88,6 +88,15 @@ int agent_params_set(struct agent_params *params, const char *key, const char *v
 		return agent_set_url(params, value);
 	if (strcmp(key, "token") == 0)
 		return agent_set_token(params, value);
+	if (strcmp(key, "lldp_wait") == 0) {
+		uint32_t wait;
+
+		if (addr_parse_u32(value, 0, AGENT_LLDP_WAIT_MAX, &wait) < 0)
+			return -EINVAL;
+		params->lldp_wait_s = wait;
+		params->has_lldp_wait = true;
+		return 0;
+	}
 	if (strcmp(key, "machine") == 0) {
 		r = agent_parse_machine_id(value, &id);
 		if (r < 0)
@@ -112,7 +121,8 @@ static int agent_apply_word(struct agent_params *p, char *word, bool truncated)
 		*eq = '\0';
 	if (strcmp(word + sizeof(prefix) - 1, "url") != 0 &&
 	    strcmp(word + sizeof(prefix) - 1, "machine") != 0 &&
-	    strcmp(word + sizeof(prefix) - 1, "token") != 0)
+	    strcmp(word + sizeof(prefix) - 1, "token") != 0 &&
+	    strcmp(word + sizeof(prefix) - 1, "lldp_wait") != 0)
 		return 0;
 	if (truncated)
 		return -E2BIG;
@@ -330,11 +340,48 @@ static json_t *agent_json_dmi(const struct facts_dmi *dmi)
 	return o;
 }
 
-/* Adds the lists of NICs, MACs, disks and PCI devices to root. */
+static json_t *agent_json_text_or_null(const char *text)
+{
+	return text[0] != '\0' ? json_string(text) : json_null();
+}
+
+static json_t *agent_json_lldp(const struct facts_lldp *entry)
+{
+	const struct lldp_neighbor *n = &entry->neighbor;
+	json_t *o = json_object(), *addrs = json_array();
+	bool failed = false;
+
+	for (size_t i = 0; i < n->n_mgmt_addrs; i++)
+		if (json_array_append_new(addrs, json_string(n->mgmt_addrs[i])) < 0)
+			failed = true;
+	agent_json_set(o, "interface", json_string(entry->interface), &failed);
+	agent_json_set(o, "chassis_id", json_string(n->chassis_id), &failed);
+	agent_json_set(o, "chassis_id_subtype",
+	               json_string(lldp_chassis_subtype_name(n->chassis_id_subtype)), &failed);
+	agent_json_set(o, "port_id", json_string(n->port_id), &failed);
+	agent_json_set(o, "port_id_subtype",
+	               json_string(lldp_port_subtype_name(n->port_id_subtype)), &failed);
+	agent_json_set(o, "ttl", json_integer(n->ttl), &failed);
+	agent_json_set(o, "port_description", agent_json_text_or_null(n->port_description),
+	               &failed);
+	agent_json_set(o, "system_name", agent_json_text_or_null(n->system_name), &failed);
+	agent_json_set(o, "system_description", agent_json_text_or_null(n->system_description),
+	               &failed);
+	agent_json_set(o, "management_addresses", addrs, &failed);
+	agent_json_set(o, "vlan_id", n->vlan_id > 0 ? json_integer(n->vlan_id) : json_null(),
+	               &failed);
+	if (failed) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Adds the lists of NICs, MACs, disks, PCI devices and LLDP neighbours to root. */
 static void agent_json_lists(json_t *root, const struct facts *f, bool *failed)
 {
 	json_t *macs = json_array(), *nics = json_array(), *disks = json_array();
-	json_t *pci = json_array();
+	json_t *pci = json_array(), *lldp = json_array();
 
 	/* json_array_append_new() also takes the reference on failure. */
 	for (size_t i = 0; i < f->n_nics; i++) {
@@ -348,10 +395,14 @@ static void agent_json_lists(json_t *root, const struct facts *f, bool *failed)
 	for (size_t i = 0; i < f->n_pci; i++)
 		if (json_array_append_new(pci, agent_json_pci(&f->pci[i])) < 0)
 			*failed = true;
+	for (size_t i = 0; i < f->n_lldp; i++)
+		if (json_array_append_new(lldp, agent_json_lldp(&f->lldp[i])) < 0)
+			*failed = true;
 	agent_json_set(root, "macs", macs, failed);
 	agent_json_set(root, "nics", nics, failed);
 	agent_json_set(root, "disks", disks, failed);
 	agent_json_set(root, "pci", pci, failed);
+	agent_json_set(root, "lldp", lldp, failed);
 }
 
 int agent_report_build(const struct facts *facts, uint64_t machine_id, char **ret_json)
@@ -367,12 +418,14 @@ int agent_report_build(const struct facts *facts, uint64_t machine_id, char **re
 	agent_json_set(root, "hostname", json_string(facts->hostname), &failed);
 	agent_json_set(root, "dmi", agent_json_dmi(&facts->dmi), &failed);
 	agent_json_lists(root, facts, &failed);
-	if (facts->n_nics_dropped > 0 || facts->n_disks_dropped > 0 || facts->n_pci_dropped > 0) {
+	if (facts->n_nics_dropped > 0 || facts->n_disks_dropped > 0 || facts->n_pci_dropped > 0 ||
+	    facts->n_lldp_dropped > 0) {
 		json_t *dropped = json_object();
 
 		agent_json_set(dropped, "nics", agent_json_u64(facts->n_nics_dropped), &failed);
 		agent_json_set(dropped, "disks", agent_json_u64(facts->n_disks_dropped), &failed);
 		agent_json_set(dropped, "pci", agent_json_u64(facts->n_pci_dropped), &failed);
+		agent_json_set(dropped, "lldp", agent_json_u64(facts->n_lldp_dropped), &failed);
 		agent_json_set(root, "dropped", dropped, &failed);
 	}
 	text = failed ? NULL : json_dumps(root, JSON_COMPACT);

@@ -25,18 +25,26 @@ struct facts;
 /* The path the report is posted to, below the base URL's own path. */
 #define AGENT_REPORT_PATH "/api/v1/agent/report"
 
-/* Values of rackd.url, rackd.machine and rackd.token; has_* tells which were given. */
+/* Longest accepted rackd.lldp_wait, in seconds. */
+#define AGENT_LLDP_WAIT_MAX 3600
+
+/*
+ * Values of rackd.url, rackd.machine, rackd.token and rackd.lldp_wait.
+ * The has_* flags mark which were given.
+ */
 struct agent_params {
 	char url[AGENT_URL_MAX];
 	char token[AGENT_TOKEN_MAX + 1];
 	uint64_t machine_id;
+	uint32_t lldp_wait_s; /* seconds to wait for LLDP neighbours */
 	bool has_url;
 	bool has_token;
 	bool has_machine;
+	bool has_lldp_wait;
 };
 
 /*
- * Reads rackd.url=, rackd.machine= and rackd.token= from a kernel command
+ * Reads rackd.url=, rackd.machine=, rackd.token= and rackd.lldp_wait= from a kernel command
  * line (not NUL-terminated; len bytes). Words split at white space, double
  * quotes group white space into a word and are dropped, and parsing stops at
  * a lone "--" as the kernel's does. A later occurrence of a key wins. Other
@@ -46,7 +54,10 @@ struct agent_params {
  */
 int agent_params_parse_cmdline(const void *cmdline, size_t len, struct agent_params *params);
 
-/* Sets one parameter by key ("url", "machine" or "token"); the same checks as above. */
+/*
+ * Sets one parameter by key ("url", "machine", "token" or "lldp_wait", a
+ * number of seconds from 0 to AGENT_LLDP_WAIT_MAX); the same checks as above.
+ */
 int agent_params_set(struct agent_params *params, const char *key, const char *value);
 
 /* The server's address as rackd-agent uses it: an IPv4 literal, a port and a base path. */
@@ -70,7 +81,7 @@ int agent_url_join(const struct agent_url *url, const char *suffix, char *buf, s
 
 /*
  * Builds the report body as compact JSON: machine_id, macs, cpu_count,
- * cpu_model, memory_bytes, hostname, dmi, nics, disks and pci. The caller
+ * cpu_model, memory_bytes, hostname, dmi, nics, disks, pci and lldp. The caller
  * frees *ret_json with free(). Errors: -ENOMEM.
  */
 int agent_report_build(const struct facts *facts, uint64_t machine_id, char **ret_json);

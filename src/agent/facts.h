@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/lldp.h"
 #include "core/addr.h"
 
 /* Caps on what one machine reports; entries past them are counted, not kept. */
 #define FACTS_NICS_MAX  64
 #define FACTS_DISKS_MAX 64
 #define FACTS_PCI_MAX   256
+#define FACTS_LLDP_MAX  64
 
 #define FACTS_NAME_MAX  64  /* interface, block device or PCI slot name */
 #define FACTS_TEXT_MAX  128 /* model, serial, vendor and DMI strings */
@@ -52,6 +54,12 @@ struct facts_dmi {
 	char product_uuid[FACTS_TEXT_MAX];
 };
 
+/* An LLDP neighbour and the interface its frame arrived on. */
+struct facts_lldp {
+	char interface[FACTS_NAME_MAX];
+	struct lldp_neighbor neighbor;
+};
+
 struct facts {
 	unsigned cpu_count;
 	char cpu_model[FACTS_TEXT_MAX];
@@ -68,6 +76,11 @@ struct facts {
 	struct facts_pci pci[FACTS_PCI_MAX];
 	size_t n_pci;
 	size_t n_pci_dropped;
+
+	/* Filled by the LLDP listener, not by agent_facts_collect(). */
+	struct facts_lldp lldp[FACTS_LLDP_MAX];
+	size_t n_lldp;
+	size_t n_lldp_dropped;
 };
 
 /*

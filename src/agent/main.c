@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rackd-agent -- runs in the netboot environment, collects the machine's
- * hardware facts and posts them to rackd. Parameters come from the kernel
- * command line (rackd.url, rackd.machine, rackd.token) or from flags.
+ * hardware facts and its LLDP neighbours and posts them to rackd. Parameters
+ * come from the kernel command line (rackd.url, rackd.machine, rackd.token,
+ * rackd.lldp_wait) or from flags.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include "agent/agent.h"
 #include "agent/facts.h"
 #include "agent/http.h"
+#include "agent/lldp-listen.h"
 #include "agent/task.h"
 #include "core/addr.h"
 #include "core/log.h"
@@ -49,8 +51,10 @@ static void agent_usage(FILE *out)
 	      "                  (default: rackd.url= on the kernel command line)\n"
 	      "  --machine ID    machine id (default: rackd.machine=)\n"
 	      "  --token TOKEN   bearer token (default: rackd.token=)\n"
+	      "  --lldp-wait SEC seconds to wait for an LLDP neighbour on each interface\n"
+	      "                  with carrier, 0-3600 (default: rackd.lldp_wait=, else 0)\n"
 	      "  --cmdline FILE  kernel command line to read (default: /proc/cmdline)\n"
-	      "  --root DIR      read proc/ and sys/ below DIR instead of /\n"
+	      "  --root DIR      read proc/ and sys/ below DIR instead of /; no LLDP\n"
 	      "  --print         write the report to standard output instead of sending it\n"
 	      "  --attempts N    send attempts before giving up, 1-100 (default: 8)\n"
 	      "  --timeout SEC   limit for one attempt in seconds, 1-3600 (default: 10)\n"
@@ -132,6 +136,7 @@ static int agent_parse_flags(int argc, char **argv, struct agent_options *opts,
 		{ "url", required_argument, NULL, 'u' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "token", required_argument, NULL, 't' },
+		{ "lldp-wait", required_argument, NULL, 'l' },
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "print", no_argument, NULL, 'p' },
@@ -157,6 +162,9 @@ static int agent_parse_flags(int argc, char **argv, struct agent_options *opts,
 			break;
 		case 't':
 			r = agent_set_flag(flags, "token", optarg);
+			break;
+		case 'l':
+			r = agent_set_flag(flags, "lldp_wait", optarg);
 			break;
 		case 'c':
 			opts->cmdline_path = optarg;
@@ -222,6 +230,10 @@ static int agent_load_params(struct agent_options *opts, const struct agent_para
 		opts->params.machine_id = flags->machine_id;
 		opts->params.has_machine = true;
 	}
+	if (flags->has_lldp_wait) {
+		opts->params.lldp_wait_s = flags->lldp_wait_s;
+		opts->params.has_lldp_wait = true;
+	}
 	return 0;
 }
 
@@ -284,10 +296,10 @@ static int agent_send(const struct agent_options *opts, const struct agent_url *
 
 static void agent_log_facts(const struct facts *f)
 {
-	char cpus[16], memory[24], nics[16], disks[16], pci[16];
+	char cpus[16], memory[24], nics[16], disks[16], pci[16], lldp[16];
 	const struct log_field fields[] = {
 		{ "cpus", cpus },   { "memory", memory }, { "nics", nics },
-		{ "disks", disks }, { "pci", pci },
+		{ "disks", disks }, { "pci", pci },       { "lldp_neighbors", lldp },
 	};
 
 	(void)snprintf(cpus, sizeof(cpus), "%u", f->cpu_count);
@@ -295,7 +307,57 @@ static void agent_log_facts(const struct facts *f)
 	(void)snprintf(nics, sizeof(nics), "%zu", f->n_nics);
 	(void)snprintf(disks, sizeof(disks), "%zu", f->n_disks);
 	(void)snprintf(pci, sizeof(pci), "%zu", f->n_pci);
-	log_fields(LOG_LEVEL_INFO, "agent", fields, 5, "facts collected");
+	(void)snprintf(lldp, sizeof(lldp), "%zu", f->n_lldp);
+	log_fields(LOG_LEVEL_INFO, "agent", fields, 6, "facts collected");
+}
+
+/*
+ * Opens the LLDP listener before the facts are collected, so frames arriving
+ * meanwhile count. Returns NULL when facts come from a test tree (--root) or
+ * the listener failed; the report then goes out without neighbours.
+ */
+static struct lldp_listener *agent_lldp_open(const struct agent_options *opts)
+{
+	struct lldp_listener *l;
+	int r;
+
+	if (opts->root[0] != '\0')
+		return NULL;
+	r = lldp_listen_open(&l);
+	if (r < 0) {
+		log_warning("agent", "lldp listener not started: %s; reporting no neighbours",
+		            strerror(-r));
+		return NULL;
+	}
+	return l;
+}
+
+/* Waits for neighbours until deadline_ms and copies them into facts. */
+static void agent_lldp_collect(struct lldp_listener *l, uint64_t deadline_ms, struct facts *facts)
+{
+	char ifaces[16], neighbors[16], bad[16], waited[24];
+	const struct log_field fields[] = {
+		{ "interfaces", ifaces },
+		{ "neighbors", neighbors },
+		{ "bad_frames", bad },
+		{ "waited_ms", waited },
+	};
+	uint64_t start = log_now_ms();
+	int r;
+
+	if (l == NULL)
+		return;
+	r = lldp_listen_run(l, deadline_ms);
+	if (r < 0)
+		log_warning("agent",
+		            "lldp receive failed: %s; reporting the neighbours heard so far",
+		            strerror(-r));
+	lldp_listen_export(l, facts);
+	(void)snprintf(ifaces, sizeof(ifaces), "%zu", lldp_listen_interface_count(l));
+	(void)snprintf(neighbors, sizeof(neighbors), "%zu", facts->n_lldp);
+	(void)snprintf(bad, sizeof(bad), "%zu", lldp_listen_bad_frames(l));
+	(void)snprintf(waited, sizeof(waited), "%llu", (unsigned long long)(log_now_ms() - start));
+	log_fields(LOG_LEVEL_INFO, "agent", fields, 4, "lldp listening done");
 }
 
 /* Checks that the parameters needed to send are present and usable. */
@@ -423,7 +485,9 @@ int main(int argc, char **argv)
 		.dev_dir = "/dev",
 	};
 	struct agent_params flags = { .machine_id = 0 };
+	struct lldp_listener *lldp = NULL;
 	struct facts *facts = NULL;
+	uint64_t lldp_deadline;
 	struct agent_url url;
 	char *json = NULL;
 	int ret = AGENT_EXIT_USAGE, r;
@@ -437,11 +501,16 @@ int main(int argc, char **argv)
 		goto out;
 
 	ret = AGENT_EXIT_FAILED;
+	lldp_deadline = log_now_ms() + (uint64_t)opts.params.lldp_wait_s * 1000u;
+	lldp = agent_lldp_open(&opts);
 	r = agent_facts_collect(opts.root, &facts);
 	if (r < 0) {
 		log_error("agent", "collecting facts failed: %s", strerror(-r));
 		goto out;
 	}
+	agent_lldp_collect(lldp, lldp_deadline, facts);
+	lldp_listen_free(lldp);
+	lldp = NULL;
 	agent_log_facts(facts);
 	r = agent_report_build(facts, opts.params.machine_id, &json);
 	if (r < 0) {
@@ -457,6 +526,7 @@ int main(int argc, char **argv)
 		ret = agent_do_task(&opts, &url, facts);
 out:
 	free(json);
+	lldp_listen_free(lldp);
 	agent_facts_free(facts);
 	return ret;
 }

@@ -898,6 +898,38 @@ static bool item_path(const struct cli_resource *res, const char *id, char *buf,
 	return (size_t)snprintf(buf, size, "%s/%s", res->path, escaped) < size;
 }
 
+static const char *text_or_dash(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+/*
+ * Prints one line per LLDP neighbour of a machine, because the facts line
+ * shows them only inside cut-off JSON.
+ */
+static void print_lldp_neighbors(json_t *machine)
+{
+	json_t *list = json_object_get(json_object_get(machine, "facts"), "lldp"), *n;
+	size_t i;
+
+	json_array_foreach(list, i, n) {
+		json_t *vlan = json_object_get(n, "vlan_id");
+
+		printf("neighbor  %s: %s port %s (%s) chassis %s (%s)",
+		       text_or_dash(json_object_get(n, "interface")),
+		       text_or_dash(json_object_get(n, "system_name")),
+		       text_or_dash(json_object_get(n, "port_id")),
+		       text_or_dash(json_object_get(n, "port_id_subtype")),
+		       text_or_dash(json_object_get(n, "chassis_id")),
+		       text_or_dash(json_object_get(n, "chassis_id_subtype")));
+		if (json_is_integer(vlan))
+			printf(" vlan %lld", (long long)json_integer_value(vlan));
+		printf("\n");
+	}
+}
+
 static int run_get(const struct options *o, const struct cli_resource *res, const char *id)
 {
 	char path[PATH_MAX_LEN];
@@ -910,6 +942,8 @@ static int run_get(const struct options *o, const struct cli_resource *res, cons
 	if (api_call(o, "GET", path, NULL, &status, &resp) < 0)
 		return EXIT_FAILED;
 	r = expect_status(o, status, 200, resp, NULL);
+	if (r == 0 && !o->json && strcmp(res->name, "machines") == 0)
+		print_lldp_neighbors(resp);
 	json_decref(resp);
 	return r;
 }

@@ -104,6 +104,8 @@ void config_init(struct config *cfg)
 	(void)snprintf(cfg->boot_kernel, sizeof(cfg->boot_kernel), "linux/vmlinuz");
 	(void)snprintf(cfg->boot_initrd, sizeof(cfg->boot_initrd), "linux/initrd.img");
 	(void)snprintf(cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "console=ttyS0");
+	/* One default LLDP transmit interval (30 s) plus a margin for the link to come up. */
+	cfg->boot_lldp_wait = 35;
 }
 
 static bool set_string(struct parse_state *ps, char *dst, size_t size, const char *section,
@@ -414,7 +416,9 @@ static bool parse_boot(struct parse_state *ps, const char *key, const char *valu
 	if (strcmp(key, "cmdline") == 0)
 		return set_string(ps, cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "boot", key,
 		                  value);
-	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline");
+	if (strcmp(key, "lldp_wait") == 0)
+		return set_u32(ps, &cfg->boot_lldp_wait, 0, 3600, "boot", key, value);
+	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline, lldp_wait");
 }
 
 /* A domain name: labels of letters, digits, '-' and '_', 1 to 63 bytes, optional final dot. */

@@ -121,6 +121,7 @@ struct config {
 	char boot_kernel[CONFIG_PATH_MAX]; /* relative to boot_dir */
 	char boot_initrd[CONFIG_PATH_MAX]; /* relative to boot_dir */
 	char boot_cmdline[CONFIG_URL_MAX]; /* extra kernel arguments */
+	uint32_t boot_lldp_wait;           /* seconds the agent waits for LLDP neighbours */
 
 	/* [subnet NAME] sections */
 	struct config_subnet subnets[CONFIG_SUBNETS_MAX];

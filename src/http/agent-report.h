@@ -13,6 +13,10 @@
 #define AGENT_REPORT_MACS_MAX 64
 #define AGENT_REPORT_CPUS_MAX (1u << 20)
 
+/* LLDP neighbours per report, and management addresses per neighbour. */
+#define AGENT_REPORT_LLDP_MAX       64
+#define AGENT_REPORT_LLDP_ADDRS_MAX 4
+
 struct agent_report {
 	int64_t machine_id;
 	uint32_t cpu_count;

@@ -249,6 +249,7 @@ static int render_script(struct http_server *srv, const struct store_machine *m,
 		.kernel = cfg->boot_kernel,
 		.initrd = cfg->boot_initrd,
 		.cmdline = cfg->boot_cmdline,
+		.lldp_wait = cfg->boot_lldp_wait,
 		.token = token,
 		.task_json = "{}",
 	};

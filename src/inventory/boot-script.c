@@ -27,12 +27,12 @@ static int render_ephemeral(const struct boot_script_input *in, char *buf, size_
 	                "echo rackd: machine %" PRId64
 	                " (%s) is %s, booting the ephemeral environment\n"
 	                "kernel %s/boot/assets/%s initrd=initrd.img rackd.url=%s rackd.machine=%" PRId64
-	                " rackd.token=%s %s\n"
+	                " rackd.token=%s rackd.lldp_wait=%" PRIu32 " %s\n"
 	                "initrd --name initrd.img %s/boot/assets/%s\n"
 	                "boot\n",
 	                in->machine_id, in->mac, in->state, in->public_url, in->kernel,
-	                in->public_url, in->machine_id, in->token, in->cmdline, in->public_url,
-	                in->initrd),
+	                in->public_url, in->machine_id, in->token, in->lldp_wait, in->cmdline,
+	                in->public_url, in->initrd),
 	        size);
 }
 

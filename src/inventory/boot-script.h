@@ -28,6 +28,7 @@ struct boot_script_input {
 	const char *kernel;     /* ephemeral environment, relative to /boot/assets/ */
 	const char *initrd;
 	const char *cmdline;   /* extra kernel arguments */
+	uint32_t lldp_wait;    /* rackd.lldp_wait: seconds the agent waits for LLDP */
 	const char *token;     /* the agent token of this boot */
 	const char *task_json; /* the stored task, "{}" when none */
 };

@@ -101,6 +101,22 @@ static void test_cmdline_rejects_bad_values(void **state)
 	assert_int_equal(parse_cmdline(longline, &p), -E2BIG);
 }
 
+static void test_cmdline_lldp_wait(void **state)
+{
+	struct agent_params p = { 0 };
+
+	(void)state;
+	assert_int_equal(parse_cmdline("rackd.lldp_wait=35", &p), 0);
+	assert_true(p.has_lldp_wait);
+	assert_int_equal(p.lldp_wait_s, 35);
+	assert_int_equal(parse_cmdline("rackd.lldp_wait=0", &p), 0);
+	assert_int_equal(p.lldp_wait_s, 0);
+	assert_int_equal(parse_cmdline("rackd.lldp_wait=3601", &p), -EINVAL);
+	assert_int_equal(parse_cmdline("rackd.lldp_wait=-1", &p), -EINVAL);
+	assert_int_equal(parse_cmdline("rackd.lldp_wait=", &p), -EINVAL);
+	assert_int_equal(p.lldp_wait_s, 0);
+}
+
 static void test_cmdline_accepts_max_machine_id(void **state)
 {
 	struct agent_params p = { 0 };
@@ -463,6 +479,53 @@ static void test_report_json(void **state)
 	        json_string_value(json_object_get(json_object_get(doc, "dmi"), "product_name")),
 	        "Standard PC ?(i440FX)?");
 	assert_null(json_object_get(doc, "dropped"));
+	/* No neighbour heard is an empty list, not a missing member. */
+	assert_int_equal(json_array_size(json_object_get(doc, "lldp")), 0);
+	json_decref(doc);
+	free(text);
+	agent_facts_free(f);
+}
+
+static void test_report_lldp_neighbors(void **state)
+{
+	struct facts *f = calloc(1, sizeof(*f));
+	struct lldp_neighbor *n;
+	json_t *doc, *entry;
+	char *text = NULL;
+
+	(void)state;
+	assert_non_null(f);
+	f->n_lldp = 1;
+	memcpy(f->lldp[0].interface, "eth0", 5);
+	n = &f->lldp[0].neighbor;
+	n->chassis_id_subtype = LLDP_CHASSIS_MAC_ADDRESS;
+	memcpy(n->chassis_id, "52:54:00:12:34:56", 18);
+	n->port_id_subtype = LLDP_PORT_INTERFACE_NAME;
+	memcpy(n->port_id, "swp7", 5);
+	n->ttl = 120;
+	memcpy(n->system_name, "leaf1", 6);
+	memcpy(n->mgmt_addrs[0], "192.0.2.1", 10);
+	n->n_mgmt_addrs = 1;
+	n->vlan_id = 42;
+	assert_int_equal(agent_report_build(f, 1, &text), 0);
+	doc = json_loads(text, 0, NULL);
+	assert_non_null(doc);
+	entry = json_array_get(json_object_get(doc, "lldp"), 0);
+	assert_string_equal(json_string_value(json_object_get(entry, "interface")), "eth0");
+	assert_string_equal(json_string_value(json_object_get(entry, "chassis_id")),
+	                    "52:54:00:12:34:56");
+	assert_string_equal(json_string_value(json_object_get(entry, "chassis_id_subtype")),
+	                    "mac_address");
+	assert_string_equal(json_string_value(json_object_get(entry, "port_id")), "swp7");
+	assert_string_equal(json_string_value(json_object_get(entry, "port_id_subtype")),
+	                    "interface_name");
+	assert_int_equal(json_integer_value(json_object_get(entry, "ttl")), 120);
+	assert_string_equal(json_string_value(json_object_get(entry, "system_name")), "leaf1");
+	assert_true(json_is_null(json_object_get(entry, "port_description")));
+	assert_string_equal(json_string_value(json_array_get(
+	                            json_object_get(entry, "management_addresses"), 0)),
+	                    "192.0.2.1");
+	assert_int_equal(json_integer_value(json_object_get(entry, "vlan_id")), 42);
 	json_decref(doc);
 	free(text);
 	agent_facts_free(f);
@@ -599,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_quotes_and_order),
 		cmocka_unit_test(test_cmdline_ignores_other_words),
 		cmocka_unit_test(test_cmdline_rejects_bad_values),
+		cmocka_unit_test(test_cmdline_lldp_wait),
 		cmocka_unit_test(test_cmdline_accepts_max_machine_id),
 		cmocka_unit_test(test_cmdline_word_longer_than_buffer),
 		cmocka_unit_test(test_url_parse),
@@ -613,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_clean_text),
 		cmocka_unit_test_setup_teardown(test_report_json, fake_root_setup,
 		                                fake_root_teardown),
+		cmocka_unit_test(test_report_lldp_neighbors),
 		cmocka_unit_test(test_http_post_roundtrip),
 		cmocka_unit_test(test_http_post_timeout),
 		cmocka_unit_test(test_http_post_refused),

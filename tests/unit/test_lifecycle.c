@@ -258,6 +258,7 @@ static int render(const char *state, const char *firmware, const char *task, cha
 		.kernel = "linux/vmlinuz",
 		.initrd = "linux/initrd.img",
 		.cmdline = "console=ttyS0",
+		.lldp_wait = 20,
 		.token = "abc123",
 		.task_json = task,
 	};
@@ -272,7 +273,8 @@ static void boot_scripts_follow_state(void **state)
 	(void)state;
 	assert_true(render("commissioning", "bios", "{}", buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "kernel http://192.0.2.1:8080/boot/assets/linux/vmlinuz"));
-	assert_non_null(strstr(buf, "rackd.machine=7 rackd.token=abc123 console=ttyS0"));
+	assert_non_null(
+	        strstr(buf, "rackd.machine=7 rackd.token=abc123 rackd.lldp_wait=20 console=ttyS0"));
 	assert_true(render("deployed", "bios", "{}", buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "sanboot --no-describe --drive 0x80"));
 	assert_null(strstr(buf, "kernel"));
