@@ -3,10 +3,10 @@
 the MAC's DHCP lease.
 
 A client namespace takes a lease with a scapy DORA, puts the leased address
-on its interface and fetches /boot/ipxe with curl: its own MAC gets the
-script, another machine's MAC and an address without a lease get 403, and so
-does the same request once the lease is released. With
-`[http] netboot_requires_lease = false` any peer gets the script.
+on its interface and fetches /boot/ipxe with curl. Its own MAC gets the
+script. Another machine's MAC, an address without a lease, and the same
+request after a RELEASE get 403. With `[http] netboot_requires_lease =
+false` any peer gets the script.
 """
 
 import json
@@ -77,7 +77,7 @@ def test_script_only_for_lease_holder(lab, rackd_factory, tmp_path):
     assert status == 403, body
 
 
-def test_lease_check_can_be_turned_off(lab, rackd_factory, tmp_path):
+def test_lease_check_turned_off(lab, rackd_factory, tmp_path):
     config = base_config(tmp_path)
     config["http"]["netboot_requires_lease"] = "false"
     rackd_factory(lab, config)
