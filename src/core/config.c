@@ -676,7 +676,7 @@ static bool parse_range(struct parse_state *ps, struct config_subnet *cs, const 
 		return fail(ps, ps->line,
 		            "invalid value \"%s\" for [%s] range: FIRST is above LAST", value,
 		            ps->section);
-	cs->n_ranges++;
+	cs->range_lines[cs->n_ranges++] = ps->line;
 	return true;
 }
 
@@ -722,8 +722,10 @@ static bool parse_subnet(struct parse_state *ps, const char *key, const char *va
 			        value, ps->section);
 		return true;
 	}
-	if (strcmp(key, "gateway") == 0)
+	if (strcmp(key, "gateway") == 0) {
+		cs->gateway_line = ps->line;
 		return set_ipv4(ps, &s->gateway, ps->section, key, value);
+	}
 	if (strcmp(key, "dns") == 0)
 		return parse_dns_list(ps, s, value);
 	if (strcmp(key, "domain") == 0)
@@ -898,24 +900,43 @@ static char *read_line(char *str, int num, void *stream)
 
 static bool check_subnet(struct parse_state *ps, struct config_subnet *cs)
 {
+	char net[ADDR_IPV4_STRLEN], a[ADDR_IPV4_STRLEN], b[ADDR_IPV4_STRLEN];
 	struct store_subnet *s = &cs->subnet;
 
 	if (s->prefix_len == 0 && s->network == 0)
 		return fail(ps, cs->line, "[subnet %s] has no cidr: add e.g. cidr = 192.0.2.0/24",
 		            s->name);
-	if (s->gateway && !addr_in_prefix4(s->gateway, s->network, s->prefix_len))
-		return fail(ps, cs->line, "[subnet %s] gateway is outside its cidr", s->name);
+	addr_format_ipv4(s->network, net);
+	if (s->gateway && !addr_in_prefix4(s->gateway, s->network, s->prefix_len)) {
+		addr_format_ipv4(s->gateway, a);
+		return fail(
+		        ps, cs->gateway_line,
+		        "[subnet %s] gateway %s is outside its cidr %s/%u: use an address in it",
+		        s->name, a, net, s->prefix_len);
+	}
 	for (size_t i = 0; i < cs->n_ranges; i++) {
 		const struct store_range *r = &cs->ranges[i];
 
+		addr_format_ipv4(r->first, a);
+		addr_format_ipv4(r->last, b);
 		if (!addr_in_prefix4(r->first, s->network, s->prefix_len) ||
 		    !addr_in_prefix4(r->last, s->network, s->prefix_len))
-			return fail(ps, cs->line, "[subnet %s] range %zu lies outside its cidr",
-			            s->name, i + 1);
+			return fail(
+			        ps, cs->range_lines[i],
+			        "[subnet %s] range %s %s lies outside its cidr %s/%u: use addresses in it",
+			        s->name, a, b, net, s->prefix_len);
 		for (size_t j = 0; j < i; j++) {
-			if (r->first <= cs->ranges[j].last && cs->ranges[j].first <= r->last)
-				return fail(ps, cs->line, "[subnet %s] ranges %zu and %zu overlap",
-				            s->name, j + 1, i + 1);
+			const struct store_range *o = &cs->ranges[j];
+			char c[ADDR_IPV4_STRLEN], d[ADDR_IPV4_STRLEN];
+
+			if (r->first > o->last || o->first > r->last)
+				continue;
+			addr_format_ipv4(o->first, c);
+			addr_format_ipv4(o->last, d);
+			return fail(
+			        ps, cs->range_lines[i],
+			        "[subnet %s] range %s %s overlaps range %s %s on line %u: make them disjoint",
+			        s->name, a, b, c, d, cs->range_lines[j]);
 		}
 	}
 	for (struct config_subnet *o = ps->cfg->subnets; o < cs; o++) {

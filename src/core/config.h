@@ -27,6 +27,8 @@ struct config_subnet {
 	struct store_range ranges[CONFIG_RANGES_MAX];
 	size_t n_ranges;
 	unsigned line; /* where the section starts, for later error messages */
+	unsigned range_lines[CONFIG_RANGES_MAX]; /* where each range is written */
+	unsigned gateway_line;
 };
 
 struct config {
