@@ -439,6 +439,8 @@ static void usage_verb(FILE *out, const struct cli_resource *res, unsigned verb)
 			fprintf(out, "  --%-12s %-12s %s\n", f->flag, f->metavar, f->help);
 		fprintf(out, "  --%-12s %-12s %s\n", "limit", "N",
 		        "one page of at most N (1-1000)");
+		fprintf(out, "  --%-12s %-12s %s\n", "newest", "",
+		        "highest id (leases: address) first, so --limit shows the latest");
 	}
 	for (const struct cli_field *f = res->fields; f && f->flag; f++)
 		if (f->verbs & verb)
@@ -632,6 +634,7 @@ struct parsed {
 	char query[PATH_MAX_LEN];
 	size_t query_len;
 	const char *limit;
+	bool newest; /* order=desc: highest id (or address) first */
 	const char *if_match;
 	const char *reserve_mac;
 	const char *reserve_subnet;
@@ -813,8 +816,10 @@ static int parse_options(const struct cli_resource *res, unsigned verb, int argc
 		opts[n++] = (struct option){ res->filters[i].flag, required_argument, NULL,
 			                     1000 + (int)i };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	if (verb == V_LIST)
+	if (verb == V_LIST) {
 		opts[n++] = (struct option){ "limit", required_argument, NULL, 'l' };
+		opts[n++] = (struct option){ "newest", no_argument, NULL, 'n' };
+	}
 	if (verb & (V_UPDATE | V_DELETE))
 		opts[n++] = (struct option){ "if-match", required_argument, NULL, 'm' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -826,6 +831,8 @@ static int parse_options(const struct cli_resource *res, unsigned verb, int argc
 			p->help = true;
 		} else if (opt == 'l') {
 			p->limit = optarg;
+		} else if (opt == 'n') {
+			p->newest = true;
 		} else if (opt == 'm') {
 			p->if_match = optarg;
 		} else if (opt == '?' || opt == ':') {
@@ -860,12 +867,17 @@ static int run_list(const struct options *o, const struct cli_resource *res, str
 		fprintf(stderr, "rackctl: invalid --limit \"%s\": expected 1 to 1000\n", p->limit);
 		return EXIT_USAGE;
 	}
+	(void)snprintf(path, sizeof(path), "%s%s%s", res->path, p->query,
+	               !p->newest     ? ""
+	               : p->query_len ? "&order=desc"
+	                              : "?order=desc");
 	if (p->limit == NULL) {
-		(void)snprintf(path, sizeof(path), "%s%s", res->path, p->query);
 		r = cli_fetch_all(o, path, &items);
 	} else {
-		(void)snprintf(path, sizeof(path), "%s%s%slimit=%lld", res->path, p->query,
-		               p->query_len ? "&" : "?", limit);
+		size_t len = strlen(path);
+
+		(void)snprintf(path + len, sizeof(path) - len, "%slimit=%lld",
+		               strchr(path, '?') ? "&" : "?", limit);
 		if (api_call(o, "GET", path, NULL, &status, &resp) < 0)
 			return EXIT_FAILED;
 		r = status == 200 ? 0 : print_api_error(status, resp);
@@ -1221,7 +1233,7 @@ static void complete_options(const struct cli_resource *res, unsigned verb)
 	for (const struct cli_filter *f = res->filters; verb == V_LIST && f && f->flag; f++)
 		printf("--%s\n", f->flag);
 	if (verb == V_LIST)
-		printf("--limit\n");
+		printf("--limit\n--newest\n");
 	if (verb & (V_UPDATE | V_DELETE))
 		printf("--if-match\n");
 	printf("--json\n--help\n");

@@ -209,7 +209,7 @@ static bool is_listed(const char *key, const char *const *list)
 static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value)
 {
-	static const char *const paging[] = { "limit", "offset", "after", NULL };
+	static const char *const paging[] = { "limit", "offset", "after", "order", NULL };
 	struct query_check *c = cls;
 
 	(void)kind;
@@ -290,6 +290,15 @@ bool rest_parse_query(struct rest_request *rq, const char *const *filters, struc
 	page->limit = REST_PAGE_DEFAULT;
 	page->offset = 0;
 	page->after = 0;
+	page->descending = false;
+	v = rest_query(rq, "order");
+	if (v && strcmp(v, "desc") == 0) {
+		page->descending = true;
+	} else if (v && strcmp(v, "asc") != 0) {
+		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "order",
+		                  "invalid order \"%.64s\": expected asc or desc", v);
+		return false;
+	}
 	v = rest_query(rq, "limit");
 	if (v && !parse_int(v, 1, STORE_PAGE_MAX, &page->limit)) {
 		*ret = rest_error(rq, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "limit",

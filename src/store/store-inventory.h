@@ -70,7 +70,8 @@ uint64_t store_inventory_generation(struct store *st);
 struct store_page {
 	int64_t limit;
 	int64_t offset;
-	int64_t after;
+	int64_t after;   /* keyset cursor: rows past this key in the list's order; 0 for none */
+	bool descending; /* highest key first */
 };
 
 /* Sites */

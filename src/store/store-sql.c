@@ -248,12 +248,12 @@ int store_list_page(struct store_txn *tx, const char *columns, const char *from,
 	if (page->after > 0) {
 		store_sql_add(&q, " AND ");
 		store_sql_add(&q, order_col);
-		store_sql_add(&q, " > ?");
+		store_sql_add(&q, page->descending ? " < ?" : " > ?");
 		store_sql_int(&q, page->after);
 	}
 	store_sql_add(&q, " ORDER BY ");
 	store_sql_add(&q, order_col);
-	store_sql_add(&q, " LIMIT ? OFFSET ?");
+	store_sql_add(&q, page->descending ? " DESC LIMIT ? OFFSET ?" : " LIMIT ? OFFSET ?");
 	store_sql_int(&q, page->limit);
 	store_sql_int(&q, page->offset);
 	r = store_sql_prepare(st, &q, &stmt);

@@ -234,6 +234,35 @@ def test_list_pages_and_limit(ctl):
     assert all(f"page-{k}" in names for k in range(5))
 
 
+def test_list_newest_first(ctl):
+    for k in range(3):
+        ok(ctl("tags", "create", f"newest-{k}"))
+    newest = as_json(ctl("events", "list", "--newest", "--limit", "2", "--json"))
+    ids = [e["id"] for e in newest]
+    assert len(ids) == 2
+    assert ids[0] > ids[1]
+    everything = [e["id"] for e in as_json(ctl("events", "list", "--json"))]
+    assert ids == sorted(everything, reverse=True)[:2]
+    # Every page of a descending list, with the keyset cursor going down.
+    all_desc = [e["id"] for e in as_json(ctl("events", "list", "--newest", "--json"))]
+    assert all_desc == sorted(everything, reverse=True)
+
+
+def test_api_order_desc_pages(server):
+    admin = server.client("admin")
+    first = admin.get("/api/v1/events?order=desc&limit=2").body
+    ids = [e["id"] for e in first["items"]]
+    assert ids == sorted(ids, reverse=True)
+    assert first["next_after"] == ids[-1]
+    second = admin.get(f"/api/v1/events?order=desc&limit=2&after={ids[-1]}").body
+    assert all(e["id"] < ids[-1] for e in second["items"])
+    assert second["total"] == first["total"]
+    r = admin.get("/api/v1/events?order=newest")
+    assert r.status == 400
+    assert r.body["error"]["field"] == "order"
+    assert "expected asc or desc" in r.body["error"]["message"]
+
+
 def test_lease_expire(server, ctl):
     import sqlite3
     import time
