@@ -385,7 +385,7 @@ def test_debian_installer_uses_preseed_mirror(installer_rack):
     deployed = time.monotonic()
     try:
         preseed = wait_for(lambda: [e for e in http_events(
-            rack, rf"/install/{mid}/[0-9a-f]+/preseed\.cfg") if str(e.get("status")) == "200"],
+            rack, rf"/install/{mid}/-/preseed\.cfg") if str(e.get("status")) == "200"],
             timeout=PRESEED_TIMEOUT)
         assert preseed, serial_screen(rack, machine)
         status, leases = rack.api("GET", f"/leases?mac={machine.mac}")
