@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/addr.h"
 
@@ -28,6 +30,11 @@ struct parse_state {
 	FILE *file;
 	struct config_subnet *subnet; /* current [subnet NAME] section */
 	char section[128];
+	/* TSIG key names after "key" in [dns] notify and allow_transfer, resolved at the end */
+	char notify_keys[CONFIG_DNS_PEERS_MAX][STORE_DOMAIN_MAX];
+	char transfer_keys[CONFIG_DNS_PEERS_MAX][STORE_DOMAIN_MAX];
+	unsigned notify_line;
+	unsigned transfer_line;
 };
 
 static bool fail(struct parse_state *ps, unsigned line, const char *fmt, ...)
@@ -89,6 +96,8 @@ void config_init(struct config *cfg)
 	cfg->dns_ttl = 300;
 	cfg->dns_negative_ttl = 60;
 	cfg->dns_tcp_per_client = 16;
+	for (size_t i = 0; i < CONFIG_DNS_PEERS_MAX; i++)
+		cfg->dns_notify_key[i] = cfg->dns_transfer_key[i] = -1;
 
 	cfg->bmc_timeout = 5;
 	cfg->bmc_retries = 2;
@@ -472,7 +481,31 @@ static bool set_domains(struct parse_state *ps, char (*list)[STORE_DOMAIN_MAX], 
 	return true;
 }
 
-/* Parses "ADDR" or "ADDR:PORT" items (port 53 by default) for [dns] notify. */
+/*
+ * Handles the "key NAME" that may follow an entry of [dns] notify or
+ * allow_transfer: stores NAME for entry n - 1 in keys. Returns false after
+ * fail() when there is no entry before it or no name after it.
+ */
+static bool set_peer_key(struct parse_state *ps, const char *key, char **save, size_t n,
+                         char (*keys)[STORE_DOMAIN_MAX])
+{
+	char *name = strtok_r(NULL, " \t,", save);
+
+	if (n == 0 || name == NULL || keys[n - 1][0] != '\0')
+		return fail(
+		        ps, ps->line,
+		        "invalid use of \"key\" in [dns] %s: write \"ADDRESS key NAME\" with one key name after each address",
+		        key);
+	if (!valid_domain(name) || strlen(name) >= STORE_DOMAIN_MAX)
+		return fail(
+		        ps, ps->line,
+		        "invalid key name \"%s\" in [dns] %s: expected a domain name such as xfr.lab.example",
+		        name, key);
+	memcpy(keys[n - 1], name, strlen(name) + 1);
+	return true;
+}
+
+/* Parses "ADDR" or "ADDR:PORT" items (port 53 by default), each optionally "key NAME". */
 static bool set_dns_notify(struct parse_state *ps, const char *value)
 {
 	struct config *cfg = ps->cfg;
@@ -482,9 +515,16 @@ static bool set_dns_notify(struct parse_state *ps, const char *value)
 		return fail(ps, ps->line, "value for [dns] notify is too long");
 	memcpy(buf, value, strlen(value) + 1);
 	cfg->n_dns_notify = 0;
+	memset(ps->notify_keys, 0, sizeof(ps->notify_keys));
+	ps->notify_line = ps->line;
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		size_t i = cfg->n_dns_notify;
 
+		if (strcmp(tok, "key") == 0) {
+			if (!set_peer_key(ps, "notify", &save, i, ps->notify_keys))
+				return false;
+			continue;
+		}
 		if (i == CONFIG_DNS_PEERS_MAX)
 			return fail(ps, ps->line, "too many addresses in [dns] notify: at most %d",
 			            CONFIG_DNS_PEERS_MAX);
@@ -501,7 +541,7 @@ static bool set_dns_notify(struct parse_state *ps, const char *value)
 	return true;
 }
 
-/* Parses IPv4 addresses and prefixes for [dns] allow_transfer. */
+/* Parses IPv4 addresses and prefixes for [dns] allow_transfer, each optionally "key NAME". */
 static bool set_dns_transfer(struct parse_state *ps, const char *value)
 {
 	struct config *cfg = ps->cfg;
@@ -511,9 +551,16 @@ static bool set_dns_transfer(struct parse_state *ps, const char *value)
 		return fail(ps, ps->line, "value for [dns] allow_transfer is too long");
 	memcpy(buf, value, strlen(value) + 1);
 	cfg->n_dns_transfer = 0;
+	memset(ps->transfer_keys, 0, sizeof(ps->transfer_keys));
+	ps->transfer_line = ps->line;
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		size_t i = cfg->n_dns_transfer;
 
+		if (strcmp(tok, "key") == 0) {
+			if (!set_peer_key(ps, "allow_transfer", &save, i, ps->transfer_keys))
+				return false;
+			continue;
+		}
 		if (i == CONFIG_DNS_PEERS_MAX)
 			return fail(ps, ps->line,
 			            "too many entries in [dns] allow_transfer: at most %d",
@@ -527,6 +574,98 @@ static bool set_dns_transfer(struct parse_state *ps, const char *value)
 			        "invalid entry \"%s\" in [dns] allow_transfer: expected IPv4 addresses or prefixes such as 192.0.2.2 or 192.0.2.0/24",
 			        tok);
 		cfg->n_dns_transfer++;
+	}
+	return true;
+}
+
+static bool tsig_algorithm_known(const char *name)
+{
+	static const char *const known[] = { "hmac-sha1", "hmac-sha224", "hmac-sha256",
+		                             "hmac-sha384", "hmac-sha512" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcasecmp(name, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Parses one "NAME ALGORITHM BASE64SECRET" line of [dns] tsig_key (the key
+ * is repeatable). Messages name the key but never quote the secret.
+ */
+static bool add_tsig_key(struct parse_state *ps, const char *value)
+{
+	struct config *cfg = ps->cfg;
+	struct config_tsig_key *k;
+	char buf[512], *save = NULL, *name, *alg, *secret;
+	size_t secret_len = 0;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, ps->line, "value for [dns] tsig_key is too long");
+	memcpy(buf, value, strlen(value) + 1);
+	name = strtok_r(buf, " \t", &save);
+	alg = strtok_r(NULL, " \t", &save);
+	secret = strtok_r(NULL, " \t", &save);
+	if (name == NULL || alg == NULL || secret == NULL || strtok_r(NULL, " \t", &save))
+		return fail(
+		        ps, ps->line,
+		        "invalid [dns] tsig_key: expected NAME ALGORITHM BASE64SECRET, such as xfr.lab.example hmac-sha256 followed by the key");
+	if (!valid_domain(name) || strlen(name) >= STORE_DOMAIN_MAX)
+		return fail(
+		        ps, ps->line,
+		        "invalid key name \"%s\" in [dns] tsig_key: expected a domain name such as xfr.lab.example",
+		        name);
+	if (!tsig_algorithm_known(alg))
+		return fail(
+		        ps, ps->line,
+		        "invalid algorithm \"%s\" for [dns] tsig_key %s: expected hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224 or hmac-sha1",
+		        alg, name);
+	for (size_t i = 0; i < cfg->n_dns_tsig_keys; i++)
+		if (strcasecmp(cfg->dns_tsig_keys[i].name, name) == 0)
+			return fail(ps, ps->line, "[dns] tsig_key %s is defined twice", name);
+	if (cfg->n_dns_tsig_keys == CONFIG_TSIG_KEYS_MAX)
+		return fail(ps, ps->line, "too many [dns] tsig_key lines: at most %d",
+		            CONFIG_TSIG_KEYS_MAX);
+	k = &cfg->dns_tsig_keys[cfg->n_dns_tsig_keys];
+	/* A secret under 16 bytes is rejected: it is short enough to guess. */
+	if (sodium_base642bin(k->secret, sizeof(k->secret), secret, strlen(secret), NULL,
+	                      &secret_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    secret_len < 16) {
+		sodium_memzero(k->secret, sizeof(k->secret));
+		return fail(
+		        ps, ps->line,
+		        "invalid secret for [dns] tsig_key %s: expected base64 of 16 to %d bytes, such as the output of \"tsig-keygen\" or \"keymgr -t\"",
+		        name, CONFIG_TSIG_SECRET_MAX);
+	}
+	k->secret_len = secret_len;
+	memcpy(k->name, name, strlen(name) + 1);
+	for (size_t i = 0; alg[i]; i++)
+		k->algorithm[i] = (char)(alg[i] >= 'A' && alg[i] <= 'Z' ? alg[i] + 32 : alg[i]);
+	k->algorithm[strlen(alg)] = '\0';
+	cfg->n_dns_tsig_keys++;
+	sodium_memzero(buf, sizeof(buf));
+	return true;
+}
+
+/* Turns the key names of notify and allow_transfer entries into key indexes. */
+static bool resolve_peer_keys(struct parse_state *ps, const char *key, unsigned line, size_t n,
+                              char (*names)[STORE_DOMAIN_MAX], int *ret_index)
+{
+	struct config *cfg = ps->cfg;
+
+	for (size_t i = 0; i < CONFIG_DNS_PEERS_MAX; i++)
+		ret_index[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] == '\0')
+			continue;
+		for (size_t k = 0; k < cfg->n_dns_tsig_keys && ret_index[i] < 0; k++)
+			if (strcasecmp(cfg->dns_tsig_keys[k].name, names[i]) == 0)
+				ret_index[i] = (int)k;
+		if (ret_index[i] < 0)
+			return fail(
+			        ps, line,
+			        "unknown key \"%s\" in [dns] %s: define it with tsig_key = %s ALGORITHM BASE64SECRET",
+			        names[i], key, names[i]);
 	}
 	return true;
 }
@@ -577,9 +716,11 @@ static bool parse_dns(struct parse_state *ps, const char *key, const char *value
 		return set_dns_notify(ps, value);
 	if (strcmp(key, "allow_transfer") == 0)
 		return set_dns_transfer(ps, value);
+	if (strcmp(key, "tsig_key") == 0)
+		return add_tsig_key(ps, value);
 	return unknown_key(
 	        ps, "dns", key,
-	        "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, tcp_connections_per_client, notify, allow_transfer");
+	        "enabled, listen, workers, domain, zones, ns, soa_contact, ttl, negative_ttl, tcp_connections_per_client, notify, allow_transfer, tsig_key");
 }
 
 /* Parses "A B", "dynamic A B" or "reserved A B". */
@@ -980,6 +1121,11 @@ static int finish(struct parse_state *ps, int r)
 	}
 	if (cfg->n_ra_interfaces == 0)
 		cfg->ra_enabled = false;
+	if (!resolve_peer_keys(ps, "notify", ps->notify_line, cfg->n_dns_notify, ps->notify_keys,
+	                       cfg->dns_notify_key) ||
+	    !resolve_peer_keys(ps, "allow_transfer", ps->transfer_line, cfg->n_dns_transfer,
+	                       ps->transfer_keys, cfg->dns_transfer_key))
+		return -EINVAL;
 	if (cfg->dns_enabled && cfg->n_dns_ns == 0)
 		return fail(ps, ps->line,
 		            "[dns] is enabled but has no ns: set ns = NAME (the server's own name, the SOA MNAME)"),

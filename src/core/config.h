@@ -13,14 +13,25 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define CONFIG_PATH_MAX       4096
-#define CONFIG_INTERFACES_MAX 16
-#define CONFIG_SUBNETS_MAX    64
-#define CONFIG_RANGES_MAX     16
-#define CONFIG_URL_MAX        256
-#define CONFIG_ERROR_MAX      512
-#define CONFIG_DNS_NAMES_MAX  8
-#define CONFIG_DNS_PEERS_MAX  16
+#define CONFIG_PATH_MAX        4096
+#define CONFIG_INTERFACES_MAX  16
+#define CONFIG_SUBNETS_MAX     64
+#define CONFIG_RANGES_MAX      16
+#define CONFIG_URL_MAX         256
+#define CONFIG_ERROR_MAX       512
+#define CONFIG_DNS_NAMES_MAX   8
+#define CONFIG_DNS_PEERS_MAX   16
+#define CONFIG_TSIG_KEYS_MAX   16
+#define CONFIG_TSIG_SECRET_MAX 128 /* decoded bytes; a SHA-512 HMAC key is 64 */
+#define CONFIG_TSIG_ALG_MAX    16
+
+/* A TSIG key (RFC 8945) from [dns] tsig_key. The secret is never logged. */
+struct config_tsig_key {
+	char name[STORE_DOMAIN_MAX];         /* a domain name, matched case-insensitively */
+	char algorithm[CONFIG_TSIG_ALG_MAX]; /* "hmac-sha256" and the other hmac-sha* names */
+	uint8_t secret[CONFIG_TSIG_SECRET_MAX];
+	size_t secret_len;
+};
 
 struct config_subnet {
 	struct store_subnet subnet;
@@ -101,6 +112,12 @@ struct config {
 	uint32_t dns_transfer_network[CONFIG_DNS_PEERS_MAX]; /* who may AXFR/IXFR */
 	uint8_t dns_transfer_prefix_len[CONFIG_DNS_PEERS_MAX];
 	size_t n_dns_transfer;
+	struct config_tsig_key dns_tsig_keys[CONFIG_TSIG_KEYS_MAX];
+	size_t n_dns_tsig_keys;
+	/* Index into dns_tsig_keys that signs NOTIFY to notify[i], or -1 for none. */
+	int dns_notify_key[CONFIG_DNS_PEERS_MAX];
+	/* Index into dns_tsig_keys a transfer from transfer entry i must be signed with, or -1. */
+	int dns_transfer_key[CONFIG_DNS_PEERS_MAX];
 
 	/* [bmc] */
 	char bmc_key_file[CONFIG_PATH_MAX]; /* sealing key; "" means <data_dir>/bmc.key */

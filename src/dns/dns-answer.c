@@ -303,6 +303,11 @@ static size_t udp_limit(const struct dns_query *q)
 static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_opts *opts,
                             struct dns_answer_info *info)
 {
+	int key = info->signed_request ? dns_tsig_key_index(opts->keys, info->tsig.key) : -1;
+
+	/* An ACL entry with a key admits only requests that key signed. */
+	info->transfer_allowed = opts->transfer_allowed ||
+	                         (key >= 0 && key < 32 && (opts->transfer_keys >> key) & 1u);
 	if (DNS_OPCODE(q->flags) == DNS_OPCODE_NOTIFY)
 		return DNS_RCODE_REFUSED; /* rackd is the primary: it takes no NOTIFY */
 	if (DNS_OPCODE(q->flags) != DNS_OPCODE_QUERY)
@@ -311,8 +316,6 @@ static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_o
 		return DNS_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
 	if (q->edns_bad_cookie)
 		return DNS_RCODE_FORMERR; /* RFC 7873 §5.2.2 */
-	if (q->has_tsig)
-		return DNS_RCODE_NOTAUTH; /* TODO: TSIG (RFC 8945) is not implemented */
 	if (q->qtype == DNS_TYPE_OPT || q->qtype == DNS_TYPE_TSIG)
 		return DNS_RCODE_FORMERR;
 	if (q->qtype == DNS_TYPE_MAILA || q->qtype == DNS_TYPE_MAILB)
@@ -323,7 +326,7 @@ static uint16_t early_rcode(const struct dns_query *q, const struct dns_answer_o
 		return DNS_RCODE_FORMERR; /* AXFR over UDP is undefined (RFC 5936 §4.2) */
 	if ((q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR) && opts->tcp)
 		info->transfer = true;
-	if ((q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR) && !opts->transfer_allowed)
+	if ((q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR) && !info->transfer_allowed)
 		return DNS_RCODE_REFUSED;
 	return 0;
 }
@@ -354,6 +357,19 @@ int dns_answer(const struct dns_snapshot *snap, const uint8_t *req, size_t req_l
 	}
 	a.b.reserve = q.has_edns ? 11 : 0;
 	(void)dns_builder_question(&a.b, q.qname, q.qname_len, q.qtype, q.qclass);
+	if (q.has_tsig) {
+		/* A TSIG that does not parse, or has a MAC size no algorithm allows, is FORMERR. */
+		if (dns_tsig_verify_request(opts->keys, req, req_len, opts->now, &info.tsig) < 0) {
+			a.rcode = DNS_RCODE_FORMERR;
+			goto done;
+		}
+		info.signed_request = true;
+		a.b.reserve += dns_tsig_reserve(&info.tsig);
+		if (info.tsig.error != DNS_TSIG_NOERROR) {
+			a.rcode = DNS_RCODE_NOTAUTH; /* RFC 8945 §5.2 */
+			goto done;
+		}
+	}
 	a.rcode = early_rcode(&q, opts, &info);
 	if (a.rcode || info.transfer)
 		goto done;
@@ -387,6 +403,10 @@ out:
 	info.rcode = a.rcode;
 	info.truncated = a.truncated;
 	*ret_len = dns_builder_len(&a.b);
+	/* A transfer's messages are signed by dns_transfer(), which continues this state. */
+	if (info.signed_request && !info.transfer &&
+	    dns_tsig_sign(&info.tsig, resp, *ret_len, cap, opts->now, ret_len) < 0)
+		return -EPROTO; /* a GnuTLS failure: the reserve keeps room for the TSIG */
 	if (ret_info)
 		*ret_info = info;
 	return 0;
@@ -402,6 +422,8 @@ struct xfr {
 	size_t cap;
 	dns_emit_fn emit;
 	void *ctx;
+	struct dns_tsig_state *tsig; /* NULL for an unsigned request */
+	uint64_t now;
 	bool first;
 	int error;
 };
@@ -409,9 +431,24 @@ struct xfr {
 static void xfr_start(struct xfr *x)
 {
 	dns_builder_init(&x->b, x->buf, x->cap, x->cap);
+	x->b.reserve = x->tsig ? dns_tsig_reserve(x->tsig) : 0;
 	if (x->first)
 		(void)dns_builder_question(&x->b, x->q->qname, x->q->qname_len, x->q->qtype,
 		                           x->q->qclass);
+}
+
+/* Signs the finished message when the request was signed (RFC 8945 §5.3.1), then emits it. */
+static int xfr_emit(struct xfr *x)
+{
+	size_t len = dns_builder_len(&x->b);
+	int r;
+
+	if (x->tsig) {
+		r = dns_tsig_sign(x->tsig, x->buf, len, x->cap, x->now, &len);
+		if (r < 0)
+			return r;
+	}
+	return x->emit(x->ctx, x->buf, len);
 }
 
 static int xfr_flush(struct xfr *x)
@@ -420,7 +457,7 @@ static int xfr_flush(struct xfr *x)
 
 	dns_builder_finish_header(&x->b, x->q->id, flags, x->first ? 1 : 0);
 	x->first = false;
-	return x->emit(x->ctx, x->buf, dns_builder_len(&x->b));
+	return xfr_emit(x);
 }
 
 /* Adds one RR, starting a new message when the current one is full. */
@@ -506,13 +543,21 @@ static int xfr_error(struct xfr *x, uint16_t rcode)
 	uint16_t flags = DNS_FLAG_QR | (x->q->flags & 0x7800) | rcode;
 
 	dns_builder_finish_header(&x->b, x->q->id, flags, 1);
-	return x->emit(x->ctx, x->buf, dns_builder_len(&x->b));
+	return xfr_emit(x);
 }
 
 int dns_transfer(const struct dns_snapshot *snap, const struct dns_query *q, bool allowed,
-                 uint8_t *buf, size_t cap, dns_emit_fn emit, void *ctx)
+                 struct dns_tsig_state *tsig, uint64_t now, uint8_t *buf, size_t cap,
+                 dns_emit_fn emit, void *ctx)
 {
-	struct xfr x = { .q = q, .buf = buf, .cap = cap, .emit = emit, .ctx = ctx, .first = true };
+	struct xfr x = { .q = q,
+		         .buf = buf,
+		         .cap = cap,
+		         .emit = emit,
+		         .ctx = ctx,
+		         .tsig = tsig,
+		         .now = now,
+		         .first = true };
 	uint8_t lname[DNS_NAME_MAX];
 	long step = -1;
 	int r;

@@ -67,8 +67,9 @@ struct tcp_conn {
 	size_t out_len;
 	size_t out_off;
 	size_t out_cap;
-	bool allowed;  /* peer may transfer */
-	bool transfer; /* a zone transfer is being queued */
+	bool allowed;           /* peer may transfer unsigned */
+	uint32_t transfer_keys; /* bit i: peer may transfer with a request signed by key i */
+	bool transfer;          /* a zone transfer is being queued */
 	bool closing;
 };
 
@@ -88,12 +89,15 @@ struct notify_entry {
 	uint16_t id;
 	unsigned tries;
 	uint64_t next_ms;
+	int key;                    /* index into the keyring that signs, or -1 */
+	struct dns_tsig_state tsig; /* contains the sent NOTIFY's MAC for the response check */
 };
 
 struct dns_server {
 	const struct config *cfg;
 	struct store *st;
 	struct dns_zone_params params;
+	struct dns_tsig_keyring keys;
 	_Atomic(struct dns_snapshot *) current;
 	_Atomic bool stopping;
 
@@ -133,13 +137,31 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static bool transfer_allowed(const struct config *cfg, uint32_t addr)
+static uint64_t wall_seconds(void)
 {
-	for (size_t i = 0; i < cfg->n_dns_transfer; i++)
-		if (addr_in_prefix4(addr, cfg->dns_transfer_network[i],
-		                    cfg->dns_transfer_prefix_len[i]))
-			return true;
-	return false;
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/*
+ * Applies [dns] allow_transfer to addr: an entry without a key allows it
+ * unsigned, an entry with key i allows requests that key signed.
+ */
+static void transfer_acl(const struct config *cfg, uint32_t addr, struct dns_answer_opts *opts)
+{
+	opts->transfer_allowed = false;
+	opts->transfer_keys = 0;
+	for (size_t i = 0; i < cfg->n_dns_transfer; i++) {
+		if (!addr_in_prefix4(addr, cfg->dns_transfer_network[i],
+		                     cfg->dns_transfer_prefix_len[i]))
+			continue;
+		if (cfg->dns_transfer_key[i] < 0)
+			opts->transfer_allowed = true;
+		else
+			opts->transfer_keys |= 1u << cfg->dns_transfer_key[i];
+	}
 }
 
 /* Snapshots */
@@ -308,6 +330,11 @@ static void notify_send(struct dns_server *srv, struct notify_entry *e)
 	e->next_ms = now_ms() + NOTIFY_RETRY_MS;
 	if (z == NULL || dns_notify_build(z, e->id, msg, sizeof(msg), &len) < 0)
 		return;
+	if (e->key >= 0) {
+		dns_tsig_state_init(&e->tsig, &srv->keys.keys[e->key]);
+		if (dns_tsig_sign(&e->tsig, msg, len, sizeof(msg), wall_seconds(), &len) < 0)
+			return;
+	}
 	if (sendto(srv->notify_fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		log_debug("dns", "sendto() of NOTIFY failed: %s", strerror(errno));
 }
@@ -334,6 +361,7 @@ static void notify_queue(struct dns_server *srv, const struct dns_zone *z)
 		e->apex_len = z->apex_len;
 		e->address = srv->cfg->dns_notify_address[k];
 		e->port = srv->cfg->dns_notify_port[k];
+		e->key = srv->cfg->dns_notify_key[k];
 		e->id = ++srv->notify_id;
 		e->tries = 0;
 		notify_send(srv, e);
@@ -343,6 +371,28 @@ static void notify_queue(struct dns_server *srv, const struct dns_zone *z)
 static void notify_remove(struct dns_server *srv, size_t i)
 {
 	srv->notify[i] = srv->notify[--srv->n_notify];
+}
+
+/*
+ * Checks the TSIG of a NOTIFY response when the NOTIFY was signed; a bad
+ * one is logged and the NOTIFY stays pending, so it is sent again.
+ */
+static bool notify_response_ok(struct notify_entry *e, const uint8_t *msg, size_t len)
+{
+	char ip[ADDR_IPV4_STRLEN];
+	int r;
+
+	if (e->key < 0)
+		return true;
+	r = dns_tsig_verify_response(&e->tsig, msg, len, wall_seconds());
+	if (r == 0)
+		return true;
+	addr_format_ipv4(e->address, ip);
+	log_warning("dns", "NOTIFY response from %s:%u ignored: TSIG %s", ip, e->port,
+	            r == -ENOENT    ? "missing"
+	            : r == -EBADMSG ? "malformed"
+	                            : "not valid");
+	return false;
 }
 
 /* Reads NOTIFY responses and resends the unanswered ones. */
@@ -363,7 +413,8 @@ static void notify_poll(struct dns_server *srv)
 		for (size_t i = 0; i < srv->n_notify; i++) {
 			if (srv->notify[i].id == id &&
 			    srv->notify[i].address == ntohl(from.sin_addr.s_addr)) {
-				notify_remove(srv, i);
+				if (notify_response_ok(&srv->notify[i], buf, (size_t)n))
+					notify_remove(srv, i);
 				break;
 			}
 		}
@@ -465,12 +516,13 @@ static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *
 	int n_out = 0, sent = 0;
 
 	for (int i = 0; i < n; i++) {
-		struct dns_answer_opts opts = { .tcp = false };
+		struct dns_answer_opts opts = { .tcp = false, .keys = &srv->keys };
 		size_t len;
 
 		if (peers[i].sin_family != AF_INET)
 			continue;
-		opts.transfer_allowed = transfer_allowed(srv->cfg, ntohl(peers[i].sin_addr.s_addr));
+		transfer_acl(srv->cfg, ntohl(peers[i].sin_addr.s_addr), &opts);
+		opts.now = wall_seconds();
 		if (dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
 		               sizeof(w->out[n_out]), &len, NULL) < 0)
 			continue;
@@ -610,10 +662,27 @@ static int conn_queue(void *ctx, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+static void log_transfer(const struct tcp_conn *c, const struct dns_query *q,
+                         const struct dns_answer_info *info)
+{
+	char ip[ADDR_IPV4_STRLEN], key[DNS_NAME_STRLEN] = "none";
+
+	addr_format_ipv4(c->peer, ip);
+	if (info->signed_request && dns_name_to_text(info->tsig.name, key, sizeof(key)) < 0)
+		key[0] = '\0';
+	log_info("dns", "zone transfer %s %s peer=%s bytes=%zu key=%s",
+	         q->qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR",
+	         info->transfer_allowed ? "sent" : "refused", ip, c->out_len, key);
+}
+
 /* Answers one length-prefixed message (RFC 1035 §4.2.2). */
 static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
-	struct dns_answer_opts opts = { .tcp = true, .transfer_allowed = c->allowed };
+	struct dns_answer_opts opts = { .tcp = true,
+		                        .transfer_allowed = c->allowed,
+		                        .transfer_keys = c->transfer_keys,
+		                        .keys = &srv->keys,
+		                        .now = wall_seconds() };
 	const struct dns_snapshot *snap = snapshot_acquire(srv, &srv->tcp_hazard);
 	struct dns_answer_info info;
 	size_t out_len;
@@ -626,12 +695,12 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 
 		(void)dns_query_parse(msg, len, &q);
 		c->transfer = true;
-		r = dns_transfer(snap, &q, c->allowed, srv->tcp_scratch, sizeof(srv->tcp_scratch),
-		                 conn_queue, c);
+		r = dns_transfer(snap, &q, info.transfer_allowed,
+		                 info.signed_request ? &info.tsig : NULL, opts.now,
+		                 srv->tcp_scratch, sizeof(srv->tcp_scratch), conn_queue, c);
 		c->transfer = false;
 		if (r == 0)
-			log_info("dns", "zone transfer %s sent bytes=%zu",
-			         q.qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", c->out_len);
+			log_transfer(c, &q, &info);
 	} else if (r == 0) {
 		r = conn_queue(c, srv->tcp_scratch, out_len);
 	} else {
@@ -787,6 +856,7 @@ static void tcp_accept(struct dns_server *srv)
 		socklen_t plen = sizeof(peer);
 		int fd = accept4(srv->tcp_fd, (struct sockaddr *)&peer, &plen,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct dns_answer_opts acl = { .tcp = true };
 		uint32_t address;
 		struct tcp_conn *c;
 		size_t slot;
@@ -805,7 +875,9 @@ static void tcp_accept(struct dns_server *srv)
 		c->fd = fd;
 		c->peer = address;
 		c->last_ms = now_ms();
-		c->allowed = transfer_allowed(srv->cfg, address);
+		transfer_acl(srv->cfg, address, &acl);
+		c->allowed = acl.transfer_allowed;
+		c->transfer_keys = acl.transfer_keys;
 		srv->conns[slot] = c;
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot };
 		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -872,7 +944,8 @@ int dns_server_new(const struct config *cfg, struct store *st, struct dns_server
 	srv->st = st;
 	srv->tcp_fd = srv->epoll_fd = srv->notify_fd = -1;
 	srv->tcp_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 5);
-	if (dns_zone_params_from_config(cfg, &srv->params) < 0) {
+	if (dns_zone_params_from_config(cfg, &srv->params) < 0 ||
+	    dns_tsig_keyring_from_config(cfg, &srv->keys) < 0) {
 		free(srv);
 		return -EINVAL;
 	}
@@ -1010,6 +1083,7 @@ void dns_server_free(struct dns_server *srv)
 	dns_snapshot_free(atomic_load(&srv->current));
 	store_dns_inventory_done(&srv->inv);
 	free(srv->workers);
+	explicit_bzero(&srv->keys, sizeof(srv->keys));
 	free(srv);
 }
 

@@ -3,6 +3,8 @@
  * fuzz_dns -- feeds arbitrary bytes to the DNS query parser, the name reader
  * and the whole answer path (UDP and TCP, transfers included) against a small
  * fixed zone, and checks that every response rackd builds parses back.
+ * Requests signed with the key below (the unit tests' key, clock fixed at
+ * the seed's Time Signed) reach the TSIG verifier and signer.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -10,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "dns/dns-answer.h"
+#include "dns/dns-tsig.h"
 #include "dns/dns-zone.h"
+
+#define FUZZ_NOW 1700000000u /* Time Signed of corpus/dns/axfr-tsig.bin */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,18 +111,38 @@ static struct dns_snapshot *fixed_snapshot(void)
 	return snap;
 }
 
+/* Key xfr.lab.example, hmac-sha256, secret bytes 1 to 32. */
+static void fixed_keyring(struct dns_tsig_keyring *ring)
+{
+	static struct config cfg;
+	struct config_tsig_key *k = &cfg.dns_tsig_keys[0];
+
+	config_init(&cfg);
+	(void)snprintf(k->name, sizeof(k->name), "xfr.lab.example");
+	(void)snprintf(k->algorithm, sizeof(k->algorithm), "hmac-sha256");
+	for (size_t i = 0; i < 32; i++)
+		k->secret[i] = (uint8_t)(i + 1);
+	k->secret_len = 32;
+	cfg.n_dns_tsig_keys = 1;
+	if (dns_tsig_keyring_from_config(&cfg, ring) < 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dns_snapshot *snap;
+	static struct dns_tsig_keyring ring;
 	static uint8_t out[DNS_TCP_MAX];
-	struct dns_answer_opts opts = { .transfer_allowed = true };
+	struct dns_answer_opts opts = { .transfer_allowed = true, .keys = &ring, .now = FUZZ_NOW };
 	struct dns_answer_info info;
 	struct wire_reader r;
 	struct dns_query q;
 	size_t len;
 
-	if (snap == NULL)
+	if (snap == NULL) {
 		snap = fixed_snapshot();
+		fixed_keyring(&ring);
+	}
 
 	/* Name reader at every offset of a short input. */
 	for (size_t off = 0; off < size && off < 64; off++) {
@@ -137,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_message(out, len);
 		if (info.transfer && dns_query_parse(data, size, &q) == 0)
-			(void)dns_transfer(snap, &q, true, out, sizeof(out), check_emit, NULL);
+			(void)dns_transfer(snap, &q, true, info.signed_request ? &info.tsig : NULL,
+			                   FUZZ_NOW, out, sizeof(out), check_emit, NULL);
 	}
 	return 0;
 }

@@ -582,7 +582,7 @@ static void transfer(const struct dns_snapshot *snap, uint16_t type, uint32_t se
 	q.qclass = DNS_CLASS_IN;
 	q.has_soa = type == DNS_TYPE_IXFR;
 	q.soa_serial = serial;
-	assert_int_equal(dns_transfer(snap, &q, allowed, buf, DNS_TCP_MAX, collect, c), 0);
+	assert_int_equal(dns_transfer(snap, &q, allowed, NULL, 0, buf, DNS_TCP_MAX, collect, c), 0);
 	free(buf);
 }
 
