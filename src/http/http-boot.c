@@ -268,14 +268,7 @@ static int render_script(struct http_server *srv, const struct store_machine *m,
 	return r;
 }
 
-/*
- * Checks that peer holds an unexpired DHCP lease for mac, so a host that only
- * knows a machine's MAC cannot fetch its script and with it the machine's
- * agent token. An IPv4-mapped IPv6 peer counts as its IPv4 address.
- * 0 when it does, -EPERM when it does not, or the store's error.
- */
-static int peer_holds_lease(struct http_server *srv, const char *peer,
-                            const uint8_t mac[ADDR_MAC_LEN])
+int http_peer_lease_mac(struct http_server *srv, const char *peer, uint8_t ret_mac[ADDR_MAC_LEN])
 {
 	struct store_lease lease;
 	struct store_txn *tx;
@@ -295,10 +288,26 @@ static int peer_holds_lease(struct http_server *srv, const char *peer,
 		return -EPERM;
 	if (r < 0)
 		return r;
-	if (lease.state != STORE_LEASE_BOUND || lease.expires <= (int64_t)time(NULL) ||
-	    memcmp(lease.mac, mac, ADDR_MAC_LEN) != 0)
+	if (lease.state != STORE_LEASE_BOUND || lease.expires <= (int64_t)time(NULL))
 		return -EPERM;
+	memcpy(ret_mac, lease.mac, ADDR_MAC_LEN);
 	return 0;
+}
+
+/*
+ * Checks that peer holds an unexpired DHCP lease for mac, so a host that only
+ * knows a machine's MAC cannot fetch its script and with it the machine's
+ * agent token. 0 when it does, -EPERM when it does not, or the store's error.
+ */
+static int peer_holds_lease(struct http_server *srv, const char *peer,
+                            const uint8_t mac[ADDR_MAC_LEN])
+{
+	uint8_t leased[ADDR_MAC_LEN];
+	int r = http_peer_lease_mac(srv, peer, leased);
+
+	if (r == 0 && memcmp(leased, mac, ADDR_MAC_LEN) != 0)
+		r = -EPERM;
+	return r;
 }
 
 enum MHD_Result http_boot_script(struct http_request *req)

@@ -369,6 +369,16 @@ static enum MHD_Result send_rendered(struct http_request *req, struct text *t)
 	return ret;
 }
 
+/* True when the peer's address is leased to one of machine id's MACs. */
+static bool peer_is_machine(struct http_request *req, int64_t id)
+{
+	uint8_t mac[ADDR_MAC_LEN];
+	struct store_machine owner;
+
+	return http_peer_lease_mac(req->srv, req->peer, mac) == 0 &&
+	       store_machine_find_by_mac(req->srv->store, mac, &owner) == 0 && owner.id == id;
+}
+
 static enum MHD_Result cloud_init(struct http_request *req, const char *rest)
 {
 	struct deploy_view v = { 0 };
@@ -383,6 +393,20 @@ static enum MHD_Result cloud_init(struct http_request *req, const char *rest)
 		return http_send_error(
 		        req, MHD_HTTP_NOT_FOUND, "not_found", NULL,
 		        "no cloud-init data: the machine is unknown or not deploying or deployed");
+	}
+	if (req->srv->cfg->http_netboot_requires_lease && !peer_is_machine(req, id)) {
+		json_decref(v.task);
+		if (log_ratelimit_allow(&req->srv->enrol_warning_rl))
+			log_warning("http",
+			            "cloud-init data of machine %" PRId64
+			            " rejected: peer has no DHCP lease of its MACs peer=%s",
+			            id, req->peer);
+		http_log_request(req, MHD_HTTP_FORBIDDEN, 0, NULL);
+		return http_send_error(
+		        req, MHD_HTTP_FORBIDDEN, "not_leased", NULL,
+		        "%s has no DHCP lease for a MAC of machine %" PRId64
+		        ": fetch cloud-init data from the machine itself, or set [http] netboot_requires_lease = false where another server hands out addresses",
+		        req->peer, id);
 	}
 	file++;
 	if (strcmp(file, "meta-data") == 0)

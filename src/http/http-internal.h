@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/addr.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -55,6 +56,13 @@ struct http_request {
 	bool body_too_large;
 	char peer[64];
 };
+
+/*
+ * Reads into ret_mac the MAC of the unexpired DHCP lease bound to peer's
+ * address; an IPv4-mapped IPv6 peer counts as its IPv4 address. 0, -EPERM
+ * when the address has no such lease, or the store's error.
+ */
+int http_peer_lease_mac(struct http_server *srv, const char *peer, uint8_t ret_mac[ADDR_MAC_LEN]);
 
 /* Queues a JSON response; steals body (may be NULL for an empty object). */
 enum MHD_Result http_send_json(struct http_request *req, unsigned status, json_t *body);

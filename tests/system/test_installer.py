@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -222,6 +223,38 @@ def test_deploy_rejects_control_bytes_in_ssh_key(server):
         "debian", ssh_keys=["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\rAAAA"]))
     assert r.status == 400, r
     assert r.body["error"]["field"] == "ssh_keys"
+
+
+def test_cloud_init_only_for_lease_holder(tmp_path):
+    srv = ApiServer(tmp_path, extra_config="[http]\nnetboot_requires_lease = true\n")
+    try:
+        admin = srv.client("admin")
+        mac = "52:54:00:dd:00:0b"
+        mid = ready_machine(admin, mac)
+        r = srv.client("operator").post(f"/api/v1/machines/{mid}/deploy", deploy_body("debian"))
+        assert r.status == 202, r
+        anon = srv.client(None)
+        assert_error(anon.get(f"/cloud-init/{mid}/user-data"), 403, "not_leased")
+        # A lease of 127.0.0.1 to another MAC does not open the data either.
+        subnet = admin.create("/api/v1/subnets", {"name": "ci", "cidr": "10.77.0.0/24"})
+        db = sqlite3.connect(tmp_path / "data" / "rackd.db")
+
+        def lease_to(lease_mac):
+            with db:
+                db.execute("INSERT OR REPLACE INTO leases (address, subnet_id, client_id, mac,"
+                           " expires, updated, state) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                           (0x7f000001, subnet["id"], b"\x01", lease_mac,
+                            int(time.time()) + 600, int(time.time())))
+
+        lease_to("52:54:00:dd:00:99")
+        assert_error(anon.get(f"/cloud-init/{mid}/user-data"), 403, "not_leased")
+        lease_to(mac)
+        r = anon.get(f"/cloud-init/{mid}/user-data")
+        assert r.status == 200, r
+        assert r.body.startswith("#cloud-config")
+        db.close()
+    finally:
+        srv.stop()
 
 
 def test_preseed_https_mirror_without_proxy(server):

@@ -305,6 +305,14 @@ def scenario(server, redfish):
                        extra_config="[http]\nnetboot_requires_lease = true\n")
     try:
         Recorder(strict.port, None).get("/boot/ipxe?mac=52:54:06:00:00:40&arch=x86_64")
+        owner = Recorder(strict.port, strict.tokens["admin"])
+        sid = owner.post("/api/v1/machines", {"mac": "52:54:06:00:00:41"}).body["id"]
+        owner.post(f"/api/v1/machines/{sid}/mark-broken", {"reason": "test"})
+        owner.post(f"/api/v1/machines/{sid}/mark-fixed", {})
+        owner.post(f"/api/v1/machines/{sid}/deploy", {"installer": "debian",
+                                                       "kernel": "hello.txt",
+                                                       "initrd": "hello.txt"})
+        Recorder(strict.port, None).get(f"/cloud-init/{sid}/user-data")
     finally:
         strict.stop()
 
