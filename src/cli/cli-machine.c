@@ -36,6 +36,11 @@ static void machine_usage(FILE *out)
 	        "  commission HOST [--wait]\n"
 	        "  deploy HOST --image NAME|URL --sha256 HEX [--disk DEV] [--hostname NAME]\n"
 	        "               [--ssh-key-file FILE] [--user-data FILE] [--wait]\n"
+	        "  deploy HOST --installer debian|ubuntu|rhel --kernel PATH --initrd PATH\n"
+	        "               [--mirror URL] [--proxy URL] [--ntp-server NAME] [--hostname NAME]\n"
+	        "               [--ssh-key-file FILE] [--wait]\n"
+	        "      PATH is below rackd's boot_dir; the installer gets a rendered preseed,\n"
+	        "      autoinstall or kickstart file.\n"
 	        "  release HOST [--erase none|quick|full] [--wait]\n"
 	        "  mark-broken HOST --reason TEXT\n"
 	        "  mark-fixed HOST [--reason TEXT]\n"
@@ -243,6 +248,7 @@ static int wait_machine(const struct options *o, long long id, long timeout_s)
 struct machine_opts {
 	const char *type, *address, *user, *password_file, *boot, *image, *sha256, *disk;
 	const char *hostname, *ssh_key_file, *user_data, *erase, *reason;
+	const char *installer, *kernel, *initrd, *mirror, *proxy, *ntp_server;
 	bool wait;
 	long timeout;
 };
@@ -263,6 +269,12 @@ static int parse_machine_opts(int argc, char **argv, struct machine_opts *mo)
 		{ "user-data", required_argument, NULL, 'U' },
 		{ "erase", required_argument, NULL, 'e' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "installer", required_argument, NULL, 'I' },
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "initrd", required_argument, NULL, 'R' },
+		{ "mirror", required_argument, NULL, 'M' },
+		{ "proxy", required_argument, NULL, 'P' },
+		{ "ntp-server", required_argument, NULL, 'N' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
@@ -272,7 +284,9 @@ static int parse_machine_opts(int argc, char **argv, struct machine_opts *mo)
 		['p'] = &mo->password_file, ['b'] = &mo->boot,      ['i'] = &mo->image,
 		['s'] = &mo->sha256,        ['d'] = &mo->disk,      ['n'] = &mo->hostname,
 		['k'] = &mo->ssh_key_file,  ['U'] = &mo->user_data, ['e'] = &mo->erase,
-		['r'] = &mo->reason,
+		['r'] = &mo->reason,        ['I'] = &mo->installer, ['K'] = &mo->kernel,
+		['R'] = &mo->initrd,        ['M'] = &mo->mirror,    ['P'] = &mo->proxy,
+		['N'] = &mo->ntp_server,
 	};
 	int c;
 
@@ -366,11 +380,31 @@ static json_t *deploy_body(const struct machine_opts *mo)
 	json_t *body;
 	char *text;
 
-	if (mo->image == NULL || mo->sha256 == NULL) {
-		fprintf(stderr, "rackctl: deploy needs --image and --sha256\n");
+	if (mo->installer != NULL) {
+		if (mo->image || mo->sha256 || mo->kernel == NULL || mo->initrd == NULL) {
+			fprintf(stderr,
+			        "rackctl: an installer deploy needs --kernel and --initrd, and "
+			        "takes no --image or --sha256\n");
+			return NULL;
+		}
+		body = json_pack("{s:s, s:s, s:s}", "installer", mo->installer, "kernel",
+		                 mo->kernel, "initrd", mo->initrd);
+		if (mo->mirror)
+			json_object_set_new(body, "mirror", json_string(mo->mirror));
+		if (mo->proxy)
+			json_object_set_new(body, "proxy", json_string(mo->proxy));
+		if (mo->ntp_server)
+			json_object_set_new(body, "ntp_server", json_string(mo->ntp_server));
+	} else if (mo->kernel || mo->initrd || mo->mirror || mo->proxy || mo->ntp_server) {
+		fprintf(stderr, "rackctl: --kernel, --initrd, --mirror, --proxy and --ntp-server "
+		                "need --installer\n");
 		return NULL;
+	} else if (mo->image == NULL || mo->sha256 == NULL) {
+		fprintf(stderr, "rackctl: deploy needs --image and --sha256, or --installer\n");
+		return NULL;
+	} else {
+		body = json_pack("{s:s, s:s}", "image", mo->image, "sha256", mo->sha256);
 	}
-	body = json_pack("{s:s, s:s}", "image", mo->image, "sha256", mo->sha256);
 	if (mo->disk)
 		json_object_set_new(body, "disk", json_string(mo->disk));
 	if (mo->hostname)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from api_support import ApiServer, assert_error
+from api_support import RACKCTL, ApiServer, assert_error
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -255,6 +255,31 @@ def test_cloud_init_only_for_lease_holder(tmp_path):
         db.close()
     finally:
         srv.stop()
+
+
+def test_rackctl_installer_deploy(server, tmp_path):
+    mid = ready_machine(server.client("admin"), "52:54:00:dd:00:0c")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "RACKD_URL": server.url, "RACKD_TOKEN": server.tokens["operator"]}
+
+    def rackctl(*args):
+        return subprocess.run([str(RACKCTL), "machine", "deploy", str(mid), *args],
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    bad = rackctl("--installer", "debian", "--kernel", "inst/linux")
+    assert bad.returncode == 2
+    assert "--initrd" in bad.stderr
+    bad = rackctl("--image", "x.img", "--sha256", "ab" * 32, "--mirror", "http://m.example/d")
+    assert bad.returncode == 2
+    assert "need --installer" in bad.stderr
+    done = rackctl("--installer", "debian", "--kernel", "inst/linux", "--initrd",
+                   "inst/initrd.gz", "--mirror", "http://192.0.2.2/debian",
+                   "--ntp-server", "ntp.lab.example")
+    assert done.returncode == 0, done.stderr
+    task = server.client("admin").get(f"/api/v1/machines/{mid}/lifecycle").body["task"]
+    assert task["installer"] == "debian"
+    assert task["mirror"] == "http://192.0.2.2/debian"
+    assert task["ntp_server"] == "ntp.lab.example"
 
 
 def test_preseed_https_mirror_without_proxy(server):
