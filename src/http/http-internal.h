@@ -86,6 +86,12 @@ void http_make_utf8(char *text);
 enum MHD_Result http_send_text(struct http_request *req, unsigned status, const char *content_type,
                                const char *text);
 
+/*
+ * Returns path in the form logs may carry. An /install/ID/TOKEN/FILE path is
+ * written into buf with its agent token replaced by "-"; other paths come back as is.
+ */
+const char *http_loggable_path(const char *path, char *buf, size_t size);
+
 /* Logs one line for a netboot request (subsystem "http"). */
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
 

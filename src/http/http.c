@@ -131,11 +131,7 @@ enum MHD_Result http_send_text(struct http_request *req, unsigned status, const 
 	return ret;
 }
 
-/*
- * Writes path into buf for the request log, with the agent token of an
- * /install/ID/TOKEN/FILE path replaced by "-", so logs never carry it.
- */
-static const char *loggable_path(const char *path, char *buf, size_t size)
+const char *http_loggable_path(const char *path, char *buf, size_t size)
 {
 	const char *id, *token, *rest;
 
@@ -153,7 +149,7 @@ static const char *loggable_path(const char *path, char *buf, size_t size)
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac)
 {
 	char status_text[8], bytes_text[24], path_buf[256];
-	const char *path = loggable_path(req->path, path_buf, sizeof(path_buf));
+	const char *path = http_loggable_path(req->path, path_buf, sizeof(path_buf));
 	struct log_field fields[] = {
 		{ "peer", req->peer },     { "method", req->method }, { "path", path },
 		{ "status", status_text }, { "bytes", bytes_text },   { "mac", mac },

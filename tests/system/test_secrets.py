@@ -67,6 +67,9 @@ def test_secrets_never_written(server, tmp_path):
     # the body may carry the token, the request log must not.
     keep(Api(server.port, None).get(f"/install/{machine_id}/{agent_token}/preseed.cfg"))
     outputs.pop()
+    # A valid token sent for another machine is rejected, and still not logged.
+    assert keep(Api(server.port, None).get(
+        f"/install/{machine_id + 1}/{agent_token}/preseed.cfg")).status == 401
 
     bmc = {"type": "ipmi", "address": "127.0.0.1:10998", "username": "admin",
            "password": BMC_PASSWORD}
