@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "dns/dns-zone.h"
 #include "http/http-internal.h"
+#include "http/http-rest.h"
 #include "store/store-dns.h"
 
 #define RECORDS_PATH  "/dns/records"
@@ -51,18 +52,35 @@ static enum MHD_Result store_failed(struct http_request *req)
 
 static enum MHD_Result list_records(struct http_request *req)
 {
+	static const char *const no_filters[] = { NULL };
+	struct rest_request rq = { .req = req, .store = req->srv->store };
 	struct store_dns_record *recs;
+	struct store_page page;
+	enum MHD_Result ret;
+	int64_t last = 0, skipped = 0;
 	json_t *items;
 	size_t n;
 
+	if (!rest_parse_query(&rq, no_filters, &page, &ret))
+		return ret;
 	if (store_dns_record_list(req->srv->store, &recs, &n) < 0)
 		return store_failed(req);
+	/* API records are few (each one is in every zone snapshot), so pages are cut in memory. */
 	items = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, record_json(&recs[i]));
+	for (size_t k = 0; k < n && (int64_t)json_array_size(items) < page.limit; k++) {
+		const struct store_dns_record *r = &recs[page.descending ? n - 1 - k : k];
+
+		if (page.after > 0 && (page.descending ? r->id >= page.after : r->id <= page.after))
+			continue;
+		if (skipped < page.offset) {
+			skipped++;
+			continue;
+		}
+		json_array_append_new(items, record_json(r));
+		last = r->id;
+	}
 	free(recs);
-	return http_send_json(req, MHD_HTTP_OK,
-	                      json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)n));
+	return rest_send_list(&rq, items, (int64_t)n, &page, last);
 }
 
 /* Copies string member key of obj into dst; false with a 400 queued when it is not a string. */

@@ -642,6 +642,31 @@ def test_record_answered_by_next_query(dnslab):
 # 6. rackctl and zone export
 
 
+def test_record_list_pages(dnslab):
+    ids = []
+    for k in range(3):
+        status, rec = dnslab.api("POST", "/api/v1/dns/records",
+                                 {"name": f"page{k}.lab.example", "type": "A",
+                                  "data": f"192.0.2.{80 + k}"})
+        assert status == 201, rec
+        ids.append(rec["id"])
+    status, first = dnslab.api("GET", "/api/v1/dns/records?limit=2")
+    assert status == 200, first
+    assert [r["id"] for r in first["items"]] == sorted(ids)[:2]
+    assert first["total"] == 3
+    assert first["next_after"] == sorted(ids)[1]
+    status, rest = dnslab.api("GET", f"/api/v1/dns/records?limit=2&after={first['next_after']}")
+    assert [r["id"] for r in rest["items"]] == [max(ids)]
+    assert rest["next_after"] is None
+    status, newest = dnslab.api("GET", "/api/v1/dns/records?order=desc&limit=1")
+    assert [r["id"] for r in newest["items"]] == [max(ids)]
+    status, err = dnslab.api("GET", "/api/v1/dns/records?zone=lab.example")
+    assert status == 400
+    assert err["error"]["code"] == "unknown_parameter"
+    for rid in ids:
+        assert dnslab.api("DELETE", f"/api/v1/dns/records/{rid}")[0] in (200, 204)
+
+
 def test_rackctl_and_zone_export(dnslab):
     env = dict(os.environ, RACKD_URL=dnslab.url)
     if dnslab.token:

@@ -440,6 +440,7 @@ def dns_scenario(admin, record):
     admin.post("/api/v1/dns/records", {"name": "www.elsewhere.test", "type": "A",
                                        "data": "192.0.2.6"})  # 422
     admin.post("/api/v1/dns/records", {"name": f"www.{ZONE}", "type": "A"})  # 400
+    admin.get("/api/v1/dns/records?limit=0")  # 400
     admin.patch(f"/api/v1/dns/records/{rid}", {"ttl": 600})
     admin.patch(f"/api/v1/dns/records/{rid}", {"data": "not-an-address"})  # 400
     admin.patch(f"/api/v1/dns/records/{rid}", {"name": "www.elsewhere.test"})  # 422
