@@ -371,12 +371,24 @@ static bool resolve_image(struct rest_request *rq, const char *image, json_t *ta
 	return true;
 }
 
-/* True when s has a control byte, which no OpenSSH public key line holds. */
+/*
+ * True when s has a control byte or a Unicode line break (U+0085, U+2028,
+ * U+2029 in UTF-8), which no OpenSSH public key line contains and which
+ * some parsers of the rendered files would take as a new line.
+ */
 static bool has_control(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
 			return true;
+		if (c == 0xc2 && (unsigned char)s[1] == 0x85)
+			return true;
+		if (c == 0xe2 && (unsigned char)s[1] == 0x80 &&
+		    ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9))
+			return true;
+	}
 	return false;
 }
 

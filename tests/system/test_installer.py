@@ -217,10 +217,11 @@ def test_preseed_quotes_ssh_keys(server):
     assert out.stdout == key + "\n"
 
 
-def test_deploy_rejects_control_bytes_in_ssh_key(server):
+@pytest.mark.parametrize("brk", ["\r", "\t", "\x7f", "\u0085", "\u2028", "\u2029"])
+def test_deploy_rejects_line_breaks_in_ssh_key(server, brk):
     mid = ready_machine(server.client("admin"), "52:54:00:dd:00:0a")
     r = server.client("operator").post(f"/api/v1/machines/{mid}/deploy", deploy_body(
-        "debian", ssh_keys=["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\rAAAA"]))
+        "rhel", ssh_keys=[f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 a{brk}%post"]))
     assert r.status == 400, r
     assert r.body["error"]["field"] == "ssh_keys"
 
