@@ -16,6 +16,7 @@
 #include "inventory/lifecycle-internal.h"
 #include "store/store-inventory.h"
 #include "store/store-lifecycle.h"
+#include "store/store.h"
 
 static uint32_t timeout_of(const struct config *cfg, enum lifecycle_state state)
 {
@@ -289,6 +290,16 @@ int lifecycle_agent_progress(struct lifecycle_service *svc, int64_t id, const ch
 			                            ? "image written and verified"
 			                            : "disks erased",
 			                    NULL, NULL, NULL);
+		/*
+		 * The boot's agent token has done its job. It also sits on the
+		 * installer's kernel line, which installed systems may keep in
+		 * their logs, so it stops working here; the next netboot issues
+		 * a fresh one.
+		 */
+		if (r == 0 && store_machine_set_agent_token_hash(svc->store, id, "") < 0)
+			log_warning("lifecycle",
+			            "agent token of machine %" PRId64 " not revoked: store: %s", id,
+			            store_last_error(svc->store));
 		return r;
 	}
 	(void)snprintf(reason, sizeof(reason), "%s failed: %s", action,

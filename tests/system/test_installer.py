@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from api_support import RACKCTL, ApiServer, assert_error
+from api_support import RACKCTL, Api, ApiServer, assert_error
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -281,6 +281,25 @@ def test_rackctl_installer_deploy(server, tmp_path):
     assert task["installer"] == "debian"
     assert task["mirror"] == "http://192.0.2.2/debian"
     assert task["ntp_server"] == "ntp.lab.example"
+
+
+def test_agent_token_revoked_once_deployed(server):
+    mac = "52:54:00:dd:00:0d"
+    mid = ready_machine(server.client("admin"), mac)
+    r = server.client("operator").post(f"/api/v1/machines/{mid}/deploy", deploy_body("debian"))
+    assert r.status == 202, r
+    token = install_url(server, mac, "").split("/")[3]
+    agent = Api(server.port, token)
+    done = {"machine_id": mid, "action": "deploy", "status": "done", "percent": 100,
+            "message": "installer finished"}
+    r = agent.post("/api/v1/agent/progress", body=done)
+    assert r.status == 200, r
+    assert server.client("admin").get(f"/api/v1/machines/{mid}/lifecycle").body["state"] == \
+        "deployed"
+    # The token on the installer's kernel line opens nothing any more.
+    report = {"machine_id": mid, "cpu_count": 1, "memory_bytes": 1 << 20, "macs": [mac]}
+    assert_error(agent.post("/api/v1/agent/report", body=report), 401)
+    assert server.client(None).get(f"/install/{mid}/{token}/preseed.cfg").status in (401, 404)
 
 
 def test_preseed_https_mirror_without_proxy(server):
