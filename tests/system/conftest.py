@@ -130,6 +130,17 @@ class Lab:
             kill_namespace(ns)
 
 
+def wait_for(predicate, timeout=30, interval=0.3):
+    """Calls predicate until it returns a true value or timeout seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
 def write_config(path, sections):
     """Write sections ({"server": {...}, "subnet lab": {...}}) as an INI file.
 

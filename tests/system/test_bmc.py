@@ -27,6 +27,7 @@ import time
 import pytest
 
 from api_support import ApiServer, free_port
+from conftest import wait_for
 from bmc_support import IPMI_PASSWORD, IPMI_USER, IpmiSim, RedfishService, qemu_ipmi_args
 
 QEMU = "qemu-system-x86_64"
@@ -85,16 +86,6 @@ def set_bmc(api, mid, **bmc):
     r = api.request("PUT", f"/api/v1/machines/{mid}/bmc", body=bmc)
     assert r.status == 200, r
     return r.body
-
-
-def wait_for(predicate, timeout=30, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def as_object(value):

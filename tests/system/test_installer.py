@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from api_support import RACKCTL, Api, ApiServer, assert_error
+from conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -360,16 +361,6 @@ def test_autoinstall_carries_mirror_and_proxy(server):
 
 
 # --- the real Debian installer in the virtual rack ----------------------------
-
-
-def wait_for(predicate, timeout, interval=1.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def http_events(rack, path_pattern):

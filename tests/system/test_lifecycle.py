@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_for
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 import vrack  # noqa: E402
@@ -67,15 +69,6 @@ def lifecycle(rack):
 def power(rack):
     """Power state as ipmitool reads it from the machine's ipmi_sim."""
     return rack.sims[rack.machine.name].power_state()
-
-
-def wait_for(predicate, timeout=60, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def step(rack, name, *args):
