@@ -519,7 +519,13 @@ static bool binding_allowed(struct dhcp_server *srv, struct dhcp_txn *tx,
                             enum dhcp_message_type type, uint32_t address)
 {
 	uint64_t now_ms = log_now_ms();
-	uint64_t relay_key = tx->msg->giaddr ? tx->msg->giaddr : (1ull << 32) | tx->iface->ifindex;
+	/*
+	 * A relayed message counts against the address it came from, not its
+	 * giaddr: any client can write a giaddr, which would give it buckets of
+	 * its own. Clients on the link share their interface's bucket.
+	 */
+	uint32_t relay = tx->msg->giaddr ? ntohl(tx->peer.sin_addr.s_addr) : 0;
+	uint64_t relay_key = tx->msg->giaddr ? relay : (1ull << 32) | tx->iface->ifindex;
 	const char *name = dhcp_message_type_name(type);
 	char a[ADDR_IPV4_STRLEN];
 
@@ -538,7 +544,7 @@ static bool binding_allowed(struct dhcp_server *srv, struct dhcp_txn *tx,
 			          "%s from %s dropped: over %u new bindings per second %s %s", name,
 			          tx->mac, srv->cfg->dhcp_discover_rate_per_relay,
 			          tx->msg->giaddr ? "through relay" : "on",
-			          tx->msg->giaddr ? ip_text(tx->msg->giaddr, a) : tx->iface->name);
+			          tx->msg->giaddr ? ip_text(relay, a) : tx->iface->name);
 		return false;
 	}
 	return true;

@@ -6,7 +6,7 @@ where FILE contains SPEC, a JSON object:
 
     iface           interface to send on
     messages        [{"mac": "52:54:..", "type": 1, "options": [[code, "hex"], ...],
-                      "ciaddr": "192.0.2.x" (optional)}, ...]
+                      "ciaddr": "192.0.2.x", "giaddr": "192.0.2.y" (both optional)}, ...]
                     sent in order, each with its own xid and the broadcast flag
     wait            seconds to keep listening after the last message (default 2)
 
@@ -25,11 +25,14 @@ from scapy.all import BOOTP, IP, UDP, AsyncSniffer, Ether, Raw, conf, sendp  # n
 MAGIC = b"\x63\x82\x53\x63"
 
 
-def build(mac, msg_type, options, xid, ciaddr=None):
+def packed(address):
+    return bytes(int(b) for b in address.split(".")) if address else bytes(4)
+
+
+def build(mac, msg_type, options, xid, ciaddr=None, giaddr=None):
     chaddr = bytes.fromhex(mac.replace(":", ""))
-    client = bytes(int(b) for b in ciaddr.split(".")) if ciaddr else bytes(4)
-    body = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, xid, 0, 0x8000, client, bytes(4),
-                       bytes(4), bytes(4))
+    body = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, xid, 0, 0x8000, packed(ciaddr), bytes(4),
+                       bytes(4), packed(giaddr))
     body += chaddr.ljust(16, b"\0") + bytes(64) + bytes(128) + MAGIC
     body += bytes([53, 1, msg_type])
     for code, value in options:
@@ -75,7 +78,7 @@ def main():
         frames.append(Ether(src=m["mac"], dst="ff:ff:ff:ff:ff:ff")
                       / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
                       / Raw(build(m["mac"], m["type"], m.get("options", []), xid,
-                               m.get("ciaddr"))))
+                               m.get("ciaddr"), m.get("giaddr"))))
     sendp(frames, iface=iface)
     time.sleep(spec.get("wait", 2))
     sniffer.stop()

@@ -119,6 +119,22 @@ def test_discover_rate_per_link(lab, rackd_factory, tmp_path):
                        OFFER)) == 1
 
 
+def test_forged_giaddr_shares_one_bucket(lab, rackd_factory, tmp_path):
+    # Every DISCOVER names another relay in giaddr, but all come from the
+    # same source address, so they share one relay bucket: 2 per second
+    # with bursts of 8.
+    rackd = rackd_factory(lab, limits_config(tmp_path, discover_rate_per_mac=0,
+                                             discover_rate_per_relay=2))
+    client = lab.add_client()
+    rng = random.Random(23)
+    flood(client, [{"mac": random_mac(rng), "type": DISCOVER, "giaddr": f"192.0.2.{200 + k}"}
+                   for k in range(50)])
+    counters = metrics(lab)
+    assert 8 <= counters["rackd_dhcp_offers_total"] <= 14, counters
+    assert counters["rackd_dhcp_rate_limited_relay_total"] == 50 - counters["rackd_dhcp_offers_total"]
+    assert warnings(rackd, r"over 2 new bindings per second through relay 0\.0\.0\.0")
+
+
 def test_unoffered_request_rate_limited(lab, rackd_factory, tmp_path):
     # A REQUEST for an address the client was never offered starts a new
     # binding, so it pays from the same bucket as a DISCOVER: 2 per second
