@@ -152,7 +152,7 @@ struct dhcp_txn {
 	struct dhcp_clock now;
 	char mac[ADDR_MAC_STRLEN];
 	char xid[11];
-	char hostname[STORE_HOSTNAME_MAX]; /* option 12 when it is a valid host name, else "" */
+	char hostname[STORE_HOSTNAME_MAX]; /* option 12 with invalid bytes replaced, or "" */
 };
 
 #define COUNT(srv, field) atomic_fetch_add_explicit(&(srv)->stats.field, 1, memory_order_relaxed)
@@ -862,22 +862,34 @@ static void drop_malformed(struct dhcp_server *srv, struct dhcp_iface *iface,
 	           "malformed packet from %s dropped: %s", from, reason);
 }
 
-/* Copies option 12 when it is a plausible host name (letters, digits, '-', '_', '.'). */
+/*
+ * Copies option 12 as a host name: each byte other than a letter, digit,
+ * '-', '_' or '.' becomes '-', as Kea's hostname-char-set does with a
+ * replacement, and '-' and '.' at either end are cut, so "web 01" is
+ * recorded as "web-01". A name with nothing left is "".
+ */
 static void client_hostname(const struct dhcp_message *msg, char buf[STORE_HOSTNAME_MAX])
 {
 	char name[STORE_HOSTNAME_MAX];
+	size_t start = 0, end;
 
 	buf[0] = '\0';
 	if (dhcp_message_get_string(msg, DHCP_OPT_HOSTNAME, name, sizeof(name)) < 0)
 		return;
-	for (const char *p = name; *p; p++) {
+	for (char *p = name; *p; p++) {
 		char c = *p;
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '_' || c == '.'))
-			return;
+			*p = '-';
 	}
-	memcpy(buf, name, sizeof(name));
+	end = strlen(name);
+	while (start < end && (name[start] == '-' || name[start] == '.'))
+		start++;
+	while (end > start && (name[end - 1] == '-' || name[end - 1] == '.'))
+		end--;
+	memcpy(buf, name + start, end - start);
+	buf[end - start] = '\0';
 }
 
 /*

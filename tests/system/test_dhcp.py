@@ -146,6 +146,26 @@ def test_dora_with_scapy(served):
         assert dhcp_events(rackd, type=kind, mac=client.mac), kind
 
 
+@pytest.mark.parametrize("sent, recorded", [
+    (b"web 01", "web-01"),
+    (b"-rack\xc3\xa9.", "rack"),
+    (b"..--", None),
+])
+def test_client_hostname_sanitized(served, sent, recorded):
+    lab, rackd, client = served
+    offer = one_reply(probe(client, msg_type=DISCOVER, flags=BROADCAST), OFFER)
+    ack = one_reply(probe(client, msg_type=REQUEST, flags=BROADCAST,
+                          options=[(54, ip_hex(SERVER_ADDRESS)), (50, ip_hex(offer["yiaddr"])),
+                                   (12, sent.hex()), (55, "010c")]), ACK)
+    acks = dhcp_events(rackd, type="ACK", address=offer["yiaddr"])
+    assert len(acks) == 1
+    assert acks[0].get("hostname") == recorded
+    if recorded:
+        assert option_text(ack, 12) == recorded
+    else:
+        assert "12" not in ack["options"]
+
+
 def test_unicast_offer_without_broadcast_flag(served):
     lab, rackd, client = served
     offer = one_reply(probe(client, msg_type=DISCOVER), OFFER)
