@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dns-answer -- the authoritative lookup algorithm of RFC 1034 §4.3.2 over
- * the two tables of a zone, and the transfer and NOTIFY messages.
+ * dns-answer -- the authoritative lookup algorithm of RFC 1034 §4.3.2, with
+ * wildcards as RFC 4592 defines them, over the two tables of a zone, and the
+ * transfer and NOTIFY messages.
  */
 #include "dns/dns-answer.h"
 
@@ -212,6 +213,38 @@ static const struct dns_rrset *node_cname(const struct dns_node *nodes[DNS_LAYER
 	return NULL;
 }
 
+static bool node_exists(const struct dns_node *nodes[DNS_LAYERS])
+{
+	return nodes[0] || nodes[1];
+}
+
+/*
+ * Looks up the source of synthesis for a name that does not exist (RFC 4592
+ * §3.3.1): the wildcard below the closest encloser, which is the longest
+ * existing ancestor. Empty non-terminals exist, and so does the apex.
+ * Returns true with ret_nodes filled when the source exists.
+ */
+static bool find_wildcard(const struct dns_zone *z, const uint8_t *name, size_t len,
+                          const struct dns_node *ret_nodes[DNS_LAYERS])
+{
+	uint8_t source[DNS_NAME_MAX];
+	size_t off = 1u + name[0];
+
+	while (len - off > z->apex_len) {
+		zone_lookup(z, name + off, len - off, ret_nodes);
+		if (node_exists(ret_nodes))
+			break;
+		off += 1u + name[off];
+	}
+	if (len - off + 2 > sizeof(source))
+		return false;
+	source[0] = 1;
+	source[1] = '*';
+	memcpy(source + 2, name + off, len - off);
+	zone_lookup(z, source, len - off + 2, ret_nodes);
+	return node_exists(ret_nodes);
+}
+
 static bool name_seen(const uint8_t *const *seen, unsigned n, const uint8_t *name)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -243,7 +276,13 @@ static void answer_in_zone(struct answer *a, const uint8_t *qname, size_t qname_
 			return;
 		}
 		zone_lookup(a->zone, name, len, nodes);
-		if (!nodes[0] && !nodes[1] && !is_apex(a->zone, len)) {
+		/*
+		 * A name that does not exist takes the RRsets of the wildcard at its
+		 * closest encloser, under its own name (RFC 4592 §3.3). A cut above it
+		 * has already produced a referral.
+		 */
+		if (!node_exists(nodes) && !is_apex(a->zone, len) &&
+		    !find_wildcard(a->zone, name, len, nodes)) {
 			a->rcode = DNS_RCODE_NXDOMAIN;
 			put_negative(a);
 			return;

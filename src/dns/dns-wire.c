@@ -168,6 +168,11 @@ bool dns_name_is_hostname(const uint8_t *name, bool allow_underscore)
 	return true;
 }
 
+bool dns_name_is_wildcard(const uint8_t *name)
+{
+	return name[0] == 1 && name[1] == '*';
+}
+
 /* Parses "\DDD" or "\X" at text; returns the byte and advances *pos, or -1. */
 static int parse_escape(const char *text, size_t *pos)
 {

@@ -137,6 +137,9 @@ uint32_t dns_name_hash(const uint8_t *name, size_t len);
  */
 bool dns_name_is_hostname(const uint8_t *name, bool allow_underscore);
 
+/* True when the leftmost label of name is exactly "*": a wildcard (RFC 4592 §2.1.1). */
+bool dns_name_is_wildcard(const uint8_t *name);
+
 /* Queries */
 
 struct dns_query {

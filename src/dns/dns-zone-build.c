@@ -579,6 +579,9 @@ static int api_add(struct dns_snapshot *snap, const struct dns_zone_params *para
 	at_apex = owner_len == z->apex_len && memcmp(owner, z->apex, owner_len) == 0;
 	if (at_apex && (type == DNS_TYPE_CNAME || type == DNS_TYPE_NS))
 		goto skip;
+	/* dns_record_check() rejects a wildcard NS, but the store may be edited by hand. */
+	if (type == DNS_TYPE_NS && dns_name_is_wildcard(owner))
+		goto skip;
 	r = dns_rrlist_add(list, owner, owner_len, type, rec->ttl ? rec->ttl : params->ttl, rdata,
 	                   rdlen);
 	if (r < 0)

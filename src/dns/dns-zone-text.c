@@ -482,6 +482,7 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
 	struct dns_apex_list apexes = { 0 };
 	char text[DNS_NAME_STRLEN];
 	size_t owner_len, rdlen;
+	bool wildcard;
 	long zone;
 	int r;
 
@@ -493,11 +494,17 @@ int dns_record_check(const struct dns_zone_params *params, const struct store_dn
 	if (dns_name_from_text(name, owner, &owner_len) < 0 || owner_len <= 1)
 		return errorf(err, err_size, "invalid name \"%s\": expected a domain name", name);
 	dns_name_lower(owner);
-	if (!dns_name_is_hostname(owner, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT))
-		return errorf(
-		        err, err_size,
-		        "invalid name \"%s\": labels are letters, digits and inner '-' (RFC 1123)%s",
-		        name, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT ? " or '_'" : "");
+	/* A '*' label makes a wildcard only as the leftmost label (RFC 4592 §2.1.1). */
+	wildcard = dns_name_is_wildcard(owner);
+	if (!dns_name_is_hostname(owner + (wildcard ? 2 : 0),
+	                          type == DNS_TYPE_SRV || type == DNS_TYPE_TXT))
+		return errorf(err, err_size,
+		              "invalid name \"%s\": labels are letters, digits and inner '-' (RFC "
+		              "1123)%s, and '*' is allowed only as the whole leftmost label",
+		              name, type == DNS_TYPE_SRV || type == DNS_TYPE_TXT ? " or '_'" : "");
+	/* RFC 4592 §4.2: an NS at a wildcard would delegate names that do not exist. */
+	if (wildcard && type == DNS_TYPE_NS)
+		return errorf(err, err_size, "an NS record cannot have a wildcard name");
 	r = dns_apex_list_build(params, subnets, n_subnets, &apexes);
 	if (r < 0)
 		return r;

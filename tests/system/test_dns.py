@@ -457,6 +457,36 @@ def test_api_rejects_records_never_served(dnslab):
         ["ns.sub.lab.example", "sub.lab.example", "svc.lab.example"]
 
 
+def test_wildcard_records(dnslab):
+    """'*' makes a wildcard only as the whole leftmost label (RFC 4592 §2.1.1)."""
+    def post(name, rtype, data):
+        return dnslab.api("POST", "/api/v1/dns/records", {"name": name, "type": rtype, "data": data})
+
+    dnslab.add_record("*.apps.lab.example", "A", "192.0.2.80")
+    dnslab.add_record("real.apps.lab.example", "TXT", "real")
+    r = dnslab.query("Host1.apps.lab.example", "A")
+    assert r.rcode() == dns.rcode.NOERROR
+    assert r.flags & dns.flags.AA
+    assert [rrset.name.to_text().lower() for rrset in r.answer] == ["host1.apps.lab.example."]
+    assert rdatas(r, dns.rdatatype.A) == ["192.0.2.80"]
+    r = dnslab.query("real.apps.lab.example", "A")
+    assert r.rcode() == dns.rcode.NOERROR
+    assert not r.answer
+    assert r.authority[0].rdtype == dns.rdatatype.SOA
+    for name in ["a.*.apps.lab.example", "*a.lab.example", "*.*.lab.example"]:
+        status, obj = post(name, "A", "192.0.2.1")
+        assert status == 422, (name, obj)
+        assert obj["error"]["field"] == "name"
+    status, obj = post("*.x.lab.example", "NS", "ns1.lab.example.")
+    assert status == 422
+    assert "wildcard" in obj["error"]["message"]
+    dnslab.add_record("sub.lab.example", "NS", "ns.sub.lab.example.")
+    status, obj = post("*.sub.lab.example", "TXT", "x")
+    assert status == 409
+    assert obj["error"]["code"] == "delegation_conflict"
+    assert "*.apps.lab.example.\t300\tIN\tA\t192.0.2.80" in dnslab.export(ZONE)
+
+
 def test_txt_data_in_zone_file_form(dnslab):
     dnslab.add_record("t1.lab.example", "TXT", '"v=spf1 -all" "second \\"part\\"" "\\007"')
     dnslab.add_record("t2.lab.example", "TXT", "word")
@@ -751,6 +781,15 @@ def seed_records(lab):
     lab.add_record("deep.a.b.lab.example", "TXT", "deep")
     for i in range(4):
         lab.add_record("big.lab.example", "TXT", f"{i}" + "x" * 200)
+    # Wildcards (RFC 4592): data, a name and an empty non-terminal that block
+    # synthesis, a CNAME, and a CNAME whose target is itself synthesized.
+    lab.add_record("*.apps.lab.example", "A", "192.0.2.80")
+    lab.add_record("*.apps.lab.example", "AAAA", "2001:db8::80")
+    lab.add_record("*.apps.lab.example", "MX", "10 node2.lab.example.")
+    lab.add_record("real.apps.lab.example", "TXT", "real")
+    lab.add_record("x.ent.apps.lab.example", "TXT", "below")
+    lab.add_record("*.web.lab.example", "CNAME", "node1.lab.example.")
+    lab.add_record("*.alias.lab.example", "CNAME", "target.apps.lab.example.")
 
 
 def section_key(rrsets):
@@ -796,6 +835,10 @@ def test_differential_against_knot(dnslab, tmp_path):
         names |= {f"missing{i}.{z}" for i in range(3)}
     names |= {"x.sub.lab.example", "a.b.lab.example", "b.lab.example", "zz.deep.a.b.lab.example",
               "example.org", "version.bind"}
+    names |= {"host1.apps.lab.example", "a.b.apps.lab.example", "y.real.apps.lab.example",
+              "ent.apps.lab.example", "y.ent.apps.lab.example", "apps.lab.example",
+              "y.*.apps.lab.example", "shop.web.lab.example", "a.b.web.lab.example",
+              "x.alias.lab.example", "alias.lab.example"}
     knot = Knot(tmp_path / "knot", free_port(), zone_conf)
     try:
         queries = make_queries(sorted(names), rng)

@@ -2,7 +2,8 @@
 /*
  * Unit tests for the zone view and query answering: zones generated from an
  * inventory, API records, negative answers, CNAME chains, delegations,
- * RFC 2317 reverse zones, EDNS, truncation, serials and transfers.
+ * RFC 2317 reverse zones, wildcards (RFC 4592), EDNS, truncation, serials and
+ * transfers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +34,7 @@ static void add_record(struct store_dns_record *r, const char *name, const char 
 	(void)snprintf(r->data, sizeof(r->data), "%s", data);
 }
 
-static struct store_dns_record records[16];
+static struct store_dns_record records[32];
 static size_t n_records;
 
 static int setup(void **state)
@@ -531,6 +532,7 @@ struct collected {
 	size_t messages;
 	size_t soas;
 	size_t rrs;
+	size_t wildcards; /* RRs whose owner starts with the '*' label */
 	uint16_t rcode;
 };
 
@@ -563,6 +565,8 @@ static int collect(void *ctx, const uint8_t *msg, size_t len)
 		assert_int_equal(dns_rr_read_header(&r, owner, &olen, &h), 0);
 		wire_skip(&r, h.rdlen);
 		c->rrs++;
+		if (dns_name_is_wildcard(owner))
+			c->wildcards++;
 		if (h.type == DNS_TYPE_SOA)
 			c->soas++;
 	}
@@ -828,6 +832,208 @@ static void master_file_export(void **state)
 	dns_snapshot_free(snap);
 }
 
+/* Adds the wildcard records of the RFC 4592 cases to the setup() records. */
+static void add_wildcards(void)
+{
+	add_record(&records[n_records++], "*.apps.lab.example", "A", "192.0.2.80");
+	add_record(&records[n_records++], "*.apps.lab.example", "AAAA", "2001:db8::80");
+	add_record(&records[n_records++], "*.apps.lab.example", "MX", "10 node1.lab.example.");
+	add_record(&records[n_records++], "real.apps.lab.example", "TXT", "real");
+	add_record(&records[n_records++], "x.ent.apps.lab.example", "TXT", "below");
+	add_record(&records[n_records++], "*.web.lab.example", "CNAME", "node1.lab.example.");
+	add_record(&records[n_records++], "*.sub.lab.example", "A", "192.0.2.81");
+	add_record(&records[n_records++], "*.ns.lab.example", "NS", "ns1.lab.example.");
+}
+
+/* Checks a NOERROR response with one RR in the answer section, its owner and its type. */
+static void assert_one_answer(struct response *resp, const char *owner_text, uint16_t type,
+                              uint8_t *rdata, uint16_t *rdlen)
+{
+	uint8_t owner[DNS_NAME_MAX];
+
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NOERROR);
+	assert_true(resp->flags & DNS_FLAG_AA);
+	assert_int_equal(resp->counts[1], 1);
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, rdlen), type);
+	assert_name(owner, owner_text);
+}
+
+static void assert_nodata(struct response *resp)
+{
+	uint8_t owner[DNS_NAME_MAX], rdata[512];
+	uint16_t rdlen;
+
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NOERROR);
+	assert_true(resp->flags & DNS_FLAG_AA);
+	assert_int_equal(resp->counts[1], 0);
+	assert_int_equal(resp->counts[2], 1);
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_SOA);
+	assert_name(owner, "lab.example.");
+}
+
+static void wildcards_synthesize(void **state)
+{
+	uint8_t owner[DNS_NAME_MAX], rdata[512];
+	struct response *resp = malloc(sizeof(*resp));
+	struct dns_snapshot *snap;
+	uint16_t rdlen;
+	size_t skipped_before = 0, skipped = 0;
+
+	(void)state;
+	snap = build(NULL, &skipped_before);
+	dns_snapshot_free(snap);
+	add_wildcards();
+	snap = build(NULL, &skipped);
+	assert_int_equal(skipped, skipped_before + 1); /* the wildcard NS */
+
+	/* The owner is the query name, the data the wildcard's. */
+	ask(snap, "host1.apps.lab.example", DNS_TYPE_A, resp);
+	assert_one_answer(resp, "host1.apps.lab.example.", DNS_TYPE_A, rdata, &rdlen);
+	assert_memory_equal(rdata, "\xc0\x00\x02\x50", 4);
+	ask(snap, "host1.apps.lab.example", DNS_TYPE_AAAA, resp);
+	assert_one_answer(resp, "host1.apps.lab.example.", DNS_TYPE_AAAA, rdata, &rdlen);
+	assert_int_equal(rdlen, 16);
+	ask(snap, "HOST1.Apps.lab.example", DNS_TYPE_MX, resp);
+	/* The owner points at the question, so it reads back in the query's case. */
+	assert_one_answer(resp, "HOST1.Apps.lab.example.", DNS_TYPE_MX, rdata, &rdlen);
+	assert_int_equal(resp->counts[3], 2); /* the exchange's two addresses */
+
+	/* Names several labels below the closest encloser match too. */
+	ask(snap, "a.b.apps.lab.example", DNS_TYPE_A, resp);
+	assert_one_answer(resp, "a.b.apps.lab.example.", DNS_TYPE_A, rdata, &rdlen);
+
+	/* NODATA when the wildcard has no RRset of the type. */
+	ask(snap, "host1.apps.lab.example", DNS_TYPE_TXT, resp);
+	assert_nodata(resp);
+
+	/* A query for the wildcard owner itself gets the wildcard's own records. */
+	ask(snap, "*.apps.lab.example", DNS_TYPE_A, resp);
+	assert_one_answer(resp, "*.apps.lab.example.", DNS_TYPE_A, rdata, &rdlen);
+
+	/* ANY gets one RRset of the wildcard under the query name. */
+	ask(snap, "any.apps.lab.example", DNS_TYPE_ANY, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NOERROR);
+	assert_int_equal(resp->counts[1], 1);
+	(void)next_rr(resp, owner, NULL, rdata, &rdlen);
+	assert_name(owner, "any.apps.lab.example.");
+	dns_snapshot_free(snap);
+	free(resp);
+}
+
+static void existing_names_block_wildcards(void **state)
+{
+	uint8_t rdata[512];
+	struct response *resp = malloc(sizeof(*resp));
+	struct dns_snapshot *snap;
+	uint16_t rdlen;
+
+	(void)state;
+	add_wildcards();
+	snap = build(NULL, NULL);
+
+	/* An existing name gets its own data, and NODATA for other types. */
+	ask(snap, "real.apps.lab.example", DNS_TYPE_TXT, resp);
+	assert_one_answer(resp, "real.apps.lab.example.", DNS_TYPE_TXT, rdata, &rdlen);
+	ask(snap, "real.apps.lab.example", DNS_TYPE_A, resp);
+	assert_nodata(resp);
+
+	/* So does an empty non-terminal. */
+	ask(snap, "ent.apps.lab.example", DNS_TYPE_A, resp);
+	assert_nodata(resp);
+
+	/* Below an existing name the closest encloser is that name, which has no wildcard. */
+	ask(snap, "y.real.apps.lab.example", DNS_TYPE_A, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NXDOMAIN);
+	ask(snap, "y.ent.apps.lab.example", DNS_TYPE_A, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NXDOMAIN);
+	ask(snap, "y.*.apps.lab.example", DNS_TYPE_A, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NXDOMAIN);
+
+	/* The parent of the wildcard is an empty non-terminal, and other names stay missing. */
+	ask(snap, "apps.lab.example", DNS_TYPE_A, resp);
+	assert_nodata(resp);
+	ask(snap, "missing.lab.example", DNS_TYPE_A, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NXDOMAIN);
+	dns_snapshot_free(snap);
+	free(resp);
+}
+
+static void wildcard_cnames_and_cuts(void **state)
+{
+	uint8_t owner[DNS_NAME_MAX], rdata[512];
+	struct response *resp = malloc(sizeof(*resp));
+	struct dns_snapshot *snap;
+	struct collected c;
+	uint16_t rdlen;
+
+	(void)state;
+	add_wildcards();
+	snap = build(NULL, NULL);
+
+	/* A synthesized CNAME is followed like a stored one. */
+	ask(snap, "shop.web.lab.example", DNS_TYPE_A, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NOERROR);
+	assert_int_equal(resp->counts[1], 3); /* the CNAME and both of node1's addresses */
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_CNAME);
+	assert_name(owner, "shop.web.lab.example.");
+	assert_name(rdata, "node1.lab.example.");
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_A);
+	assert_name(owner, "node1.lab.example.");
+	ask(snap, "shop.web.lab.example", DNS_TYPE_CNAME, resp);
+	assert_one_answer(resp, "shop.web.lab.example.", DNS_TYPE_CNAME, rdata, &rdlen);
+
+	/* Below a delegation there is no synthesis: the referral wins. */
+	ask(snap, "host.sub.lab.example", DNS_TYPE_A, resp);
+	assert_false(resp->flags & DNS_FLAG_AA);
+	assert_int_equal(resp->counts[1], 0);
+	assert_int_equal(next_rr(resp, owner, NULL, rdata, &rdlen), DNS_TYPE_NS);
+	assert_name(owner, "sub.lab.example.");
+
+	/* A wildcard NS is never served. */
+	ask(snap, "x.ns.lab.example", DNS_TYPE_NS, resp);
+	assert_int_equal(DNS_RCODE(resp->flags), DNS_RCODE_NXDOMAIN);
+
+	/* Transfers carry the wildcard owners as they are. */
+	transfer(snap, DNS_TYPE_AXFR, 0, true, &c);
+	assert_int_equal(c.rcode, 0);
+	assert_int_equal(c.wildcards, 5);
+	dns_snapshot_free(snap);
+	free(resp);
+}
+
+static void wildcard_record_checks(void **state)
+{
+	char name[STORE_DOMAIN_MAX], err[256];
+	const char *field;
+
+	(void)state;
+	assert_int_equal(dns_record_check(&params, subnets, 3, "*.Apps.lab.example", DNS_TYPE_A,
+	                                  "192.0.2.5", name, err, sizeof(err), &field),
+	                 0);
+	assert_string_equal(name, "*.apps.lab.example");
+	assert_int_equal(dns_record_check(&params, subnets, 3, "*._tcp.lab.example", DNS_TYPE_SRV,
+	                                  "1 2 3 node1.lab.example", name, err, sizeof(err),
+	                                  &field),
+	                 0);
+	assert_int_equal(dns_record_check(&params, subnets, 3, "*.lab.example", DNS_TYPE_CNAME,
+	                                  "node1.lab.example", name, err, sizeof(err), &field),
+	                 0);
+	/* '*' is a wildcard only as the whole leftmost label. */
+	static const char *const bad[] = { "a.*.lab.example", "*a.lab.example", "a*.lab.example",
+		                           "*.*.lab.example", "*" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(dns_record_check(&params, subnets, 3, bad[i], DNS_TYPE_A,
+		                                  "192.0.2.5", name, err, sizeof(err), &field),
+		                 -EINVAL);
+		assert_string_equal(field, "name");
+	}
+	assert_int_equal(dns_record_check(&params, subnets, 3, "*.x.lab.example", DNS_TYPE_NS,
+	                                  "ns1.lab.example", name, err, sizeof(err), &field),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "wildcard"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +1055,10 @@ int main(void)
 		cmocka_unit_test_setup(cname_beside_inventory_conflicts, setup),
 		cmocka_unit_test_setup(malformed_cookie_gets_formerr, setup),
 		cmocka_unit_test_setup(master_file_export, setup),
+		cmocka_unit_test_setup(wildcards_synthesize, setup),
+		cmocka_unit_test_setup(existing_names_block_wildcards, setup),
+		cmocka_unit_test_setup(wildcard_cnames_and_cuts, setup),
+		cmocka_unit_test_setup(wildcard_record_checks, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
