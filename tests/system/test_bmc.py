@@ -22,7 +22,6 @@ import socket
 import sqlite3
 import stat
 import subprocess
-import time
 
 import pytest
 
@@ -174,12 +173,11 @@ def test_unreachable_bmc(server):
     port = free_udp_port()  # nothing listens there
     set_bmc(api, mid, type="ipmi", address=f"127.0.0.1:{port}", username="admin",
             password="x")
-    started = time.monotonic()
+    # Two attempts of 2 s each end in 504; a stuck call would instead run
+    # into the client's 60 s timeout and fail the test.
     r = api.get(f"/api/v1/machines/{mid}/power")
     assert r.status == 504, r
     assert r.body["error"]["code"] == "bmc_unreachable"
-    # Two attempts of 2 s each: the call is bounded, not stuck.
-    assert time.monotonic() - started < 30
     # Other machines' requests are served meanwhile.
     other = make_machine(server.client("admin"), mac="52:54:00:bb:00:02", hostname="node2")
     assert api.get(f"/api/v1/machines/{other}/lifecycle").status == 200
