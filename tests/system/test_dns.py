@@ -816,6 +816,25 @@ def make_queries(names, rng):
 
 
 @needs_tools
+def secondary_conf(lab, storage, key=None):
+    """Returns knotd configuration lines for a secondary of ZONE that transfers
+    from lab's rackd and takes its NOTIFY; with key (name, algorithm, secret),
+    both need that TSIG key."""
+    key_lines, key_ref = [], []
+    if key:
+        name, algorithm, secret = key
+        key_lines = ["key:", f"  - id: {name}", f"    algorithm: {algorithm}",
+                     f"    secret: {secret}"]
+        key_ref = [f"    key: {name}"]
+    return (key_lines
+            + ["remote:", "  - id: rackd", f"    address: {HOST}@{lab.dns_port}"] + key_ref
+            + ["acl:", "  - id: from_rackd", f"    address: {HOST}", "    action: notify"]
+            + key_ref
+            + ["template:", "  - id: default", f"    storage: {storage}",
+               "    zonefile-sync: -1", "zone:", f"  - domain: {ZONE}",
+               "    master: rackd", "    acl: from_rackd"])
+
+
 def test_differential_against_knot(dnslab, tmp_path):
     seed_records(dnslab)
     zones = [ZONE] + REVERSE_ZONES
@@ -890,12 +909,7 @@ def test_knot_secondary_follows_notify(tmp_path):
     lab.rackd.start()
     knot = None
     try:
-        zone_conf = ["remote:", "  - id: rackd", f"    address: {HOST}@{lab.dns_port}",
-                     "acl:", "  - id: from_rackd", f"    address: {HOST}", "    action: notify",
-                     "template:", "  - id: default", f"    storage: {tmp_path / 'knot'}",
-                     "    zonefile-sync: -1", "zone:", f"  - domain: {ZONE}",
-                     "    master: rackd", "    acl: from_rackd"]
-        knot = Knot(tmp_path / "knot", knot_port, zone_conf)
+        knot = Knot(tmp_path / "knot", knot_port, secondary_conf(lab, tmp_path / "knot"))
         wait_for(lambda: secondary_serial(knot_port) == lab.serial(), "initial AXFR")
         lab.add_record("pushed.lab.example", "A", "192.0.2.88")
         serial = lab.serial()

@@ -21,7 +21,8 @@ import dns.tsigkeyring
 import pytest
 
 from conftest import write_config
-from test_dns import HOST, ZONE, DnsLab, Knot, free_port, secondary_serial, wait_for
+from test_dns import (HOST, ZONE, DnsLab, Knot, free_port, secondary_conf, secondary_serial,
+                      wait_for)
 
 KEY_NAME = "xfr.lab.example"
 SECRET = base64.b64encode(bytes(range(40, 72))).decode()
@@ -175,16 +176,8 @@ def test_knot_secondary_with_key(tmp_path):
     lab = start_lab(tmp_path / "rackd", f"{HOST} key {KEY_NAME}", notify_port=knot_port)
     knot = None
     try:
-        zone_conf = ["key:", f"  - id: {KEY_NAME}", "    algorithm: hmac-sha256",
-                     f"    secret: {SECRET}",
-                     "remote:", "  - id: rackd", f"    address: {HOST}@{lab.dns_port}",
-                     f"    key: {KEY_NAME}",
-                     "acl:", "  - id: from_rackd", f"    address: {HOST}", "    action: notify",
-                     f"    key: {KEY_NAME}",
-                     "template:", "  - id: default", f"    storage: {tmp_path / 'knot'}",
-                     "    zonefile-sync: -1", "zone:", f"  - domain: {ZONE}",
-                     "    master: rackd", "    acl: from_rackd"]
-        knot = Knot(tmp_path / "knot", knot_port, zone_conf)
+        knot = Knot(tmp_path / "knot", knot_port,
+                    secondary_conf(lab, tmp_path / "knot", (KEY_NAME, "hmac-sha256", SECRET)))
         wait_for(lambda: secondary_serial(knot_port) == lab.serial(), "initial signed AXFR")
         lab.add_record("pushed.lab.example", "A", "192.0.2.88")
         serial = lab.serial()
