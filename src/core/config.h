@@ -81,7 +81,7 @@ struct config {
 	char http_tls_cert[CONFIG_PATH_MAX]; /* PEM certificate chain */
 	char http_tls_key[CONFIG_PATH_MAX];  /* PEM private key */
 	bool http_plain_all; /* with TLS: plain HTTP serves every route, not only /boot/ */
-	/* /boot/ipxe answers only a peer that holds the MAC's DHCP lease; -1 until resolved */
+	/* /boot/ipxe serves only the peer with the MAC's DHCP lease; -1 until resolved */
 	int http_netboot_requires_lease;
 
 	/* [ra] */

@@ -863,10 +863,9 @@ static void drop_malformed(struct dhcp_server *srv, struct dhcp_iface *iface,
 }
 
 /*
- * Copies option 12 as a host name: each byte other than a letter, digit,
- * '-', '_' or '.' becomes '-', as Kea's hostname-char-set does with a
- * replacement, and '-' and '.' at either end are cut, so "web 01" is
- * recorded as "web-01". A name with nothing left is "".
+ * Copies option 12 as a host name. Each byte other than a letter, digit,
+ * '-', '_' or '.' becomes '-', and '-' and '.' are cut from both ends, so
+ * "web 01" becomes "web-01". A name with nothing left is "".
  */
 static void client_hostname(const struct dhcp_message *msg, char buf[STORE_HOSTNAME_MAX])
 {

@@ -3,9 +3,9 @@
  * dns-answer -- authoritative query processing against a snapshot
  * (RFC 1034 §4.3.2): answers, referrals, CNAME chains inside a zone,
  * wildcard synthesis (RFC 4592), NXDOMAIN and NODATA with the SOA (RFC
- * 2308), EDNS (RFC 6891), truncation, minimal ANY (RFC 8482); zone transfers
- * (RFC 5936, RFC 1995) and NOTIFY messages (RFC 1996). Pure: no I/O, no
- * logging, no allocation per query.
+ * 2308), EDNS (RFC 6891), truncation and minimal ANY (RFC 8482). Also zone
+ * transfers (RFC 5936, RFC 1995) and NOTIFY messages (RFC 1996). Pure: no
+ * I/O, no logging, no allocation per query.
  */
 #pragma once
 

@@ -374,7 +374,7 @@ static void notify_remove(struct dns_server *srv, size_t i)
 }
 
 /*
- * Checks the TSIG of a NOTIFY response when the NOTIFY was signed; a bad
+ * Checks the TSIG of a NOTIFY response when the NOTIFY was signed. A bad
  * one is logged and the NOTIFY stays pending, so it is sent again.
  */
 static bool notify_response_ok(struct notify_entry *e, const uint8_t *msg, size_t len)

@@ -72,9 +72,9 @@ int dns_tsig_key_index(const struct dns_tsig_keyring *ring, const struct dns_tsi
 /*
  * Checks the TSIG record that ends msg (RFC 8945 §5.2): key, MAC, time and
  * truncation, in that order. ring may be NULL (no keys). Returns:
- *   0        a TSIG was read; ret_state holds it with error NOERROR (valid)
- *            or BADKEY, BADSIG, BADTIME or BADTRUNC; sign the response with
- *            dns_tsig_sign() either way.
+ *   0        a TSIG was read. ret_state contains it with error NOERROR
+ *            (valid) or BADKEY, BADSIG, BADTIME or BADTRUNC. Sign the
+ *            response with dns_tsig_sign() either way.
  *   -ENOENT  msg carries no TSIG.
  *   -EBADMSG the TSIG is malformed, or its MAC size is outside what the
  *            algorithm allows: answer FORMERR, unsigned.
@@ -92,9 +92,9 @@ size_t dns_tsig_reserve(const struct dns_tsig_state *st);
 /*
  * Appends a TSIG record to the complete message msg[0..len) in a buffer of
  * cap bytes and adds it to ARCOUNT. After BADKEY or BADSIG the record has an
- * empty MAC (RFC 8945 §5.3.2); otherwise the MAC covers the prior MAC, the
- * message and all TSIG variables for the first message, the timers alone for
- * later ones (§5.3.1), and becomes the prior MAC. Returns 0 and the new
+ * empty MAC (RFC 8945 §5.3.2). Otherwise the MAC covers the prior MAC and
+ * the message, plus all TSIG variables for the first message or only the
+ * timers for later ones (§5.3.1), and it becomes the prior MAC. Returns 0 and the new
  * length, -ENOSPC, or -EIO when GnuTLS fails.
  */
 int dns_tsig_sign(struct dns_tsig_state *st, uint8_t *msg, size_t len, size_t cap, uint64_t now,

@@ -295,9 +295,9 @@ int http_peer_lease_mac(struct http_server *srv, const char *peer, uint8_t ret_m
 }
 
 /*
- * Checks that peer holds an unexpired DHCP lease for mac, so a host that only
- * knows a machine's MAC cannot fetch its script and with it the machine's
- * agent token. 0 when it does, -EPERM when it does not, or the store's error.
+ * Checks that peer has an unexpired DHCP lease for mac, because the script
+ * carries the machine's agent token and the MAC alone is no secret.
+ * 0 when it has, -EPERM when it has not, or the store's error.
  */
 static int peer_holds_lease(struct http_server *srv, const char *peer,
                             const uint8_t mac[ADDR_MAC_LEN])

@@ -291,10 +291,9 @@ int lifecycle_agent_progress(struct lifecycle_service *svc, int64_t id, const ch
 			                            : "disks erased",
 			                    NULL, NULL, NULL);
 		/*
-		 * The boot's agent token has done its job. It also sits on the
-		 * installer's kernel line, which installed systems may keep in
-		 * their logs, so it stops working here; the next netboot issues
-		 * a fresh one.
+		 * The installer's kernel line carries the boot's agent token, and
+		 * installed systems may keep that line in their logs. So the token
+		 * is revoked here, and the next netboot issues a new one.
 		 */
 		if (r == 0 && store_machine_set_agent_token_hash(svc->store, id, "") < 0)
 			log_warning("lifecycle",

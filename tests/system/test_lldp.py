@@ -149,17 +149,17 @@ def test_commission_reports_lldpd_neighbor(rack):
     neighbors = [e for e in facts["lldp"] if e["interface"] == nic["name"]]
     serial = rack.serial_text(rack.machine).decode(errors="replace")
     assert len(neighbors) == 1, (facts["lldp"], serial[-3000:], rack.lldpd.log_text())
-    heard = neighbors[0]
-    assert heard["system_name"] == SWITCH_NAME
-    assert heard["chassis_id_subtype"] == "mac_address"
+    neighbor = neighbors[0]
+    assert neighbor["system_name"] == SWITCH_NAME
+    assert neighbor["chassis_id_subtype"] == "mac_address"
     assert rack.switch["id"]["type"] == "mac"
-    assert heard["chassis_id"] == rack.switch["id"]["value"]
-    assert heard["port_id_subtype"] == "interface_name"
-    assert heard["port_id"] == rack.machine.tap
-    assert heard["port_description"] == rack.machine.tap
-    assert vrack.SERVER_ADDRESS in heard["management_addresses"]
-    assert heard["ttl"] > 0
-    assert heard["vlan_id"] is None
+    assert neighbor["chassis_id"] == rack.switch["id"]["value"]
+    assert neighbor["port_id_subtype"] == "interface_name"
+    assert neighbor["port_id"] == rack.machine.tap
+    assert neighbor["port_description"] == rack.machine.tap
+    assert vrack.SERVER_ADDRESS in neighbor["management_addresses"]
+    assert neighbor["ttl"] > 0
+    assert neighbor["vlan_id"] is None
 
 
 @needs_rack
@@ -221,14 +221,14 @@ def test_report_lldp_stored(api_server, agent):
     assert r.status == 200, r.body
     m = api_server.client("reader").get(f"/api/v1/machines/{machine_id}").body
     assert m["facts"]["lldp"] == [VALID_NEIGHBOR]
-    shown = subprocess.run([str(BUILD / "src" / "cli" / "rackctl"), "machines", "get",
+    rackctl_get = subprocess.run([str(BUILD / "src" / "cli" / "rackctl"), "machines", "get",
                             str(machine_id)], capture_output=True, text=True, timeout=60,
                            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                                 "RACKD_URL": api_server.url,
                                 "RACKD_TOKEN": api_server.tokens["reader"]})
-    assert shown.returncode == 0, shown.stderr
+    assert rackctl_get.returncode == 0, rackctl_get.stderr
     assert ("neighbor  eth0: leaf1 port swp7 (interface_name) chassis 52:54:00:12:34:56 "
-            "(mac_address) vlan 42\n") in shown.stdout
+            "(mac_address) vlan 42\n") in rackctl_get.stdout
 
 
 def test_report_empty_lldp_accepted(agent):

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for TSIG (RFC 8945). The signed request and the MACs are
- * known answers computed with Python's hmac module over bytes built by
- * hand; dnspython 2.3 accepts the request's signature.
+ * Unit tests for TSIG (RFC 8945). The signed request and the expected MACs
+ * were computed with Python's hmac module over bytes built by hand, and
+ * dnspython 2.3 accepts the request's signature.
  */
 #include <errno.h>
 #include <setjmp.h>
