@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -129,8 +130,11 @@ static int run(const struct config *cfg)
 	}
 	log_notice("rackd", "ready");
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		struct timespec wait = { .tv_sec = server_housekeeping(srv) };
+
+		sig = sigtimedwait(&set, NULL, &wait);
+		if (sig < 0)
+			continue; /* EAGAIN: housekeeping is due; EINTR */
 		if (sig == SIGHUP) {
 			log_notice("rackd", "SIGHUP ignored: configuration reload needs a restart");
 			continue;

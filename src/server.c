@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "dhcp/dhcp-server.h"
@@ -173,6 +174,39 @@ int server_start(struct server *srv)
 	if (r < 0)
 		server_stop(srv);
 	return r;
+}
+
+/* Events deleted per store transaction, and transactions per housekeeping call. */
+#define PRUNE_BATCH           1000
+#define PRUNE_BATCHES         20
+#define HOUSEKEEPING_INTERVAL 3600
+
+unsigned server_housekeeping(struct server *srv)
+{
+	uint32_t days = srv->cfg->event_retention_days;
+	int64_t cutoff;
+	long total = 0;
+	int r = 0;
+
+	if (days == 0)
+		return HOUSEKEEPING_INTERVAL;
+	cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
+	for (int i = 0; i < PRUNE_BATCHES; i++) {
+		r = store_event_prune(srv->store, cutoff, PRUNE_BATCH);
+		if (r < 0) {
+			log_error("rackd", "audit log pruning failed: %s",
+			          store_last_error(srv->store));
+			break;
+		}
+		total += r;
+		if (r < PRUNE_BATCH)
+			break;
+	}
+	if (total > 0)
+		log_notice("rackd", "audit log: %ld events older than %u days deleted", total,
+		           days);
+	/* A full last batch means more are due: come back soon instead of holding the store. */
+	return r == PRUNE_BATCH ? 1 : HOUSEKEEPING_INTERVAL;
 }
 
 void server_stop(struct server *srv)

@@ -18,5 +18,12 @@ int server_new(const struct config *cfg, struct server **ret_server);
 /* Starts every enabled service; on failure stops the ones already started. */
 int server_start(struct server *srv);
 
+/*
+ * Runs the periodic upkeep: deletes audit events older than
+ * [server] event_retention_days, a bounded batch per call so the store is
+ * never held for long. Returns the seconds until the next call is due.
+ */
+unsigned server_housekeeping(struct server *srv);
+
 void server_stop(struct server *srv);
 void server_free(struct server *srv);

@@ -65,6 +65,7 @@ void config_init(struct config *cfg)
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->log_format = LOG_FORMAT_TEXT;
 	cfg->seccomp = true;
+	cfg->event_retention_days = 90;
 
 	cfg->dhcp_enabled = true;
 	cfg->dhcp_port = 67;
@@ -286,8 +287,11 @@ static bool parse_server(struct parse_state *ps, const char *key, const char *va
 		return set_string(ps, cfg->user, sizeof(cfg->user), "server", key, value);
 	if (strcmp(key, "seccomp") == 0)
 		return set_bool(ps, &cfg->seccomp, "server", key, value);
+	if (strcmp(key, "event_retention_days") == 0)
+		return set_u32(ps, &cfg->event_retention_days, 0, 36500, "server", key, value);
 	return unknown_key(ps, "server", key,
-	                   "data_dir, boot_dir, log_level, log_format, user, seccomp");
+	                   "data_dir, boot_dir, log_level, log_format, user, seccomp, "
+	                   "event_retention_days");
 }
 
 static bool parse_dhcp(struct parse_state *ps, const char *key, const char *value)

@@ -48,8 +48,9 @@ struct config {
 	char boot_dir[CONFIG_PATH_MAX];
 	enum log_level log_level;
 	enum log_format log_format;
-	char user[64]; /* account to switch to after binding, "" to stay */
-	bool seccomp;  /* install the system call filter */
+	char user[64];                 /* account to switch to after binding, "" to stay */
+	bool seccomp;                  /* install the system call filter */
+	uint32_t event_retention_days; /* audit events older than this are deleted; 0 keeps all */
 
 	/* [dhcp] */
 	bool dhcp_enabled;

@@ -1060,3 +1060,25 @@ int store_event_add(struct store *st, const char *actor, const char *kind, const
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
+
+int store_event_prune(struct store *st, int64_t cutoff, int max)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	pthread_mutex_lock(&st->lock);
+	/* Ids follow insertion order, so the oldest events are the lowest ids. */
+	r = prepare(st,
+	            "DELETE FROM events WHERE id IN"
+	            " (SELECT id FROM events WHERE time < ? ORDER BY id LIMIT ?)",
+	            &stmt);
+	if (r == 0) {
+		sqlite3_bind_int64(stmt, 1, cutoff);
+		sqlite3_bind_int(stmt, 2, max);
+		r = step_done(st, stmt);
+		if (r == 0)
+			r = sqlite3_changes(st->db);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}

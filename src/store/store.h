@@ -182,3 +182,9 @@ int store_machine_set_agent_token_hash(struct store *st, int64_t id, const char 
 /* Appends to the audit log. actor and detail may be NULL. */
 int store_event_add(struct store *st, const char *actor, const char *kind, const char *object,
                     const char *detail);
+
+/*
+ * Deletes at most max audit events older than cutoff (Unix seconds), oldest
+ * first, in one short transaction. Returns how many went, or a negative errno.
+ */
+int store_event_prune(struct store *st, int64_t cutoff, int max);

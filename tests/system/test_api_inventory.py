@@ -4,6 +4,8 @@ interfaces, events, ETags and If-Match, netboot names and reported addresses,
 against rackd on loopback."""
 
 import re
+import sqlite3
+import time
 
 import pytest
 
@@ -446,5 +448,44 @@ def test_netboot_name_and_reported_address(tmp_path):
         warnings = [e for e in server.log_events(subsystem="inventory", level="warning")
                     if "127.0.0.1" in str(e.get("message", ""))]
         assert len(warnings) == 1, server.tail()
+    finally:
+        server.stop()
+
+
+def test_old_events_pruned(tmp_path):
+    """Audit events older than [server] event_retention_days (90 by default) are deleted."""
+    now = int(time.time())
+
+    def seed(db):
+        with sqlite3.connect(db) as conn:
+            for days in (400, 100, 31, 29, 1):
+                conn.execute("INSERT INTO events (time, actor, kind, object)"
+                             " VALUES (?, 'test', 'site.created', ?)",
+                             (now - days * 86400, f"site/{days}"))
+
+    def objects(admin):
+        return {e["object"] for e in admin.list_all("/api/v1/events?actor=test")}
+
+    def wait_for_objects(admin, want):
+        deadline = time.monotonic() + 20
+        while objects(admin) != want and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert objects(admin) == want
+
+    server = ApiServer(tmp_path, seed=seed)
+    try:
+        admin = server.client("admin")
+        wait_for_objects(admin, {"site/31", "site/29", "site/1"})
+        # The events of the tokens created a moment ago stay.
+        assert admin.get("/api/v1/events?kind=token.created").body["total"] == 3
+        assert server.log_events(message="audit log: 2 events older than 90 days deleted")
+        server.stop()
+
+        with open(server.config, "a") as f:
+            f.write("[server]\nevent_retention_days = 30\n")
+        server.start()
+        admin = server.client("admin")
+        wait_for_objects(admin, {"site/29", "site/1"})
+        assert server.log_events(message="audit log: 1 events older than 30 days deleted")
     finally:
         server.stop()

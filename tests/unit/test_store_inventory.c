@@ -2,7 +2,7 @@
 /*
  * Unit tests for src/store/store-inventory: transactions, versions bumped
  * by triggers, sites and racks, machines with tags and filters, interfaces,
- * events and tokens.
+ * events with their pruning, and tokens.
  */
 /* cmocka.h needs the standard headers before it. */
 /* clang-format off */
@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 /* clang-format on */
 
 #include "store/store-inventory.h"
+#include "store/store.h"
 
 static int open_memory(void **state)
 {
@@ -241,6 +243,32 @@ static void events_and_tokens(void **state)
 	store_txn_abort(tx);
 }
 
+static void events_pruned_oldest_first(void **state)
+{
+	struct store *st = *state;
+	struct store_event_filter all = { 0 };
+	struct store_event *events;
+	struct store_txn *tx;
+	int64_t total, later = (int64_t)time(NULL) + 100;
+	size_t n;
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_event_add(st, "test", "site.created", "site/1", NULL), 0);
+	/* Nothing is older than the epoch. */
+	assert_int_equal(store_event_prune(st, 0, 10), 0);
+	assert_int_equal(store_event_prune(st, later, 2), 2);
+
+	tx = begin(st, false);
+	assert_int_equal(store_event_list(tx, &all, &first_page, &events, &n, &total), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(events[0].id, 3);
+	store_event_list_free(events, n);
+	store_txn_abort(tx);
+
+	assert_int_equal(store_event_prune(st, later, 10), 3);
+	assert_int_equal(store_event_prune(st, later, 10), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +279,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(machine_filters_and_tags, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(interfaces_keep_one_pxe, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(events_and_tokens, open_memory, close_store),
+		cmocka_unit_test_setup_teardown(events_pruned_oldest_first, open_memory,
+		                                close_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
