@@ -157,88 +157,79 @@ static const char migration_3[] =
 	" UPDATE " table " SET version = OLD.version + 1 WHERE id = NEW.id; END;"
 #define MACHINE_TOUCH(ref) " UPDATE machines SET version = version + 1 WHERE id = " ref ";"
 
-static const char migration_4
-        [] = "ALTER TABLE sites ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "ALTER TABLE racks ADD COLUMN description TEXT NOT NULL DEFAULT '';"
-             "ALTER TABLE racks ADD COLUMN height INTEGER NOT NULL DEFAULT 42;"
-             "ALTER TABLE racks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "ALTER TABLE tags ADD COLUMN description TEXT NOT NULL DEFAULT '';"
-             "ALTER TABLE tags ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "ALTER TABLE interfaces ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "ALTER TABLE api_tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "ALTER TABLE subnets ADD COLUMN gateway6 TEXT NOT NULL DEFAULT '';"
-             "ALTER TABLE subnets ADD COLUMN first_key TEXT;"
-             "ALTER TABLE subnets ADD COLUMN last_key TEXT;"
-             "ALTER TABLE subnets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-             "UPDATE subnets SET first_key = " V4_KEY(
-                     "network") ","
-                                "  last_key = printf('00000000000000000000ffff%08x', network + (1 << (32 - prefix_len)) - 1),"
-                                "  cidr = " V4_CIDR(
-                                        "network", "prefix_len") " WHERE family = 4;"
-                                                                 "CREATE TRIGGER subnets_v4_keys_insert AFTER INSERT ON subnets WHEN NEW.family = 4 BEGIN"
-                                                                 "  UPDATE subnets SET first_key = " V4_KEY(
-                                                                         "NEW.network") ", last_key = " V4_LAST_KEY
-                                                                                        ","
-                                                                                        "  cidr = " V4_CIDR(
-                                                                                                "NEW.network",
-                                                                                                "NEW.prefix_len") " WHERE id = NEW.id; END;"
-                                                                                                                  "CREATE TRIGGER subnets_v4_keys_update AFTER UPDATE OF network, prefix_len ON subnets"
-                                                                                                                  "  WHEN NEW.family = 4 BEGIN"
-                                                                                                                  "  UPDATE subnets SET first_key = " V4_KEY("NEW.network") ", last_key = " V4_LAST_KEY
-                                                                                                                                                                            ","
-                                                                                                                                                                            "  cidr = " V4_CIDR(
-                                                                                                                                                                                    "NEW.network",
-                                                                                                                                                                                    "NEW.prefix_len") " WHERE id = NEW.id; END;"
-                                                                                                                                                                                                      "CREATE INDEX subnets_keys ON subnets(family, first_key);"
-                                                                                                                                                                                                      "ALTER TABLE ranges ADD COLUMN first_key TEXT;"
-                                                                                                                                                                                                      "ALTER TABLE ranges ADD COLUMN last_key TEXT;"
-                                                                                                                                                                                                      "ALTER TABLE ranges ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-                                                                                                                                                                                                      "UPDATE ranges SET first_key = " V4_KEY("first") ", last_key = " V4_KEY("last") ";"
-                                                                                                                                                                                                                                                                                      "CREATE TRIGGER ranges_v4_keys AFTER INSERT ON ranges WHEN NEW.first_key IS NULL BEGIN"
-                                                                                                                                                                                                                                                                                      "  UPDATE ranges SET first_key = " V4_KEY("NEW.first") ", last_key = " V4_KEY("NEW.last") "  WHERE id = NEW.id; END;"
-                                                                                                                                                                                                                                                                                                                                                                                "ALTER TABLE ip_addresses ADD COLUMN key TEXT NOT NULL DEFAULT '';"
-                                                                                                                                                                                                                                                                                                                                                                                "ALTER TABLE ip_addresses ADD COLUMN description TEXT NOT NULL DEFAULT '';"
-                                                                                                                                                                                                                                                                                                                                                                                "ALTER TABLE ip_addresses ADD COLUMN dns_name TEXT NOT NULL DEFAULT '';"
-                                                                                                                                                                                                                                                                                                                                                                                "ALTER TABLE ip_addresses ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX ip_addresses_key ON ip_addresses(family, key);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE UNIQUE INDEX interfaces_pxe ON interfaces(machine_id) WHERE pxe = 1;"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE UNIQUE INDEX machines_position ON machines(rack_id, position)"
-                                                                                                                                                                                                                                                                                                                                                                                "  WHERE rack_id IS NOT NULL AND position IS NOT NULL;"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX machines_state ON machines(state);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX machines_first_address ON machines(first_address);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX machines_site ON machines(site_id);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX machines_rack ON machines(rack_id);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX machine_tags_tag ON machine_tags(tag_id);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX leases_mac ON leases(mac);"
-                                                                                                                                                                                                                                                                                                                                                                                "CREATE INDEX events_object ON events(object);" VERSION_TRIGGER("sites")
-                                                                                                                                                                                                                                                                                                                                                                                        VERSION_TRIGGER(
-                                                                                                                                                                                                                                                                                                                                                                                                "racks")
-                                                                                                                                                                                                                                                                                                                                                                                                VERSION_TRIGGER(
-                                                                                                                                                                                                                                                                                                                                                                                                        "tags")
-                                                                                                                                                                                                                                                                                                                                                                                                        VERSION_TRIGGER(
-                                                                                                                                                                                                                                                                                                                                                                                                                "interfaces") VERSION_TRIGGER("api_tokens")
-                                                                                                                                                                                                                                                                                                                                                                                                                VERSION_TRIGGER(
-                                                                                                                                                                                                                                                                                                                                                                                                                        "subnets")
-                                                                                                                                                                                                                                                                                                                                                                                                                        VERSION_TRIGGER("ranges") VERSION_TRIGGER(
-                                                                                                                                                                                                                                                                                                                                                                                                                                "ip_addresses")
-        /* The agent token changes at every boot; it is not part of the machine's ETag. */
-        "CREATE TRIGGER machines_version AFTER UPDATE OF hostname, state, arch, firmware, uuid,"
-        "  first_address, cpu_count, memory_bytes, facts, reported_at, site_id, rack_id, position"
-        "  ON machines WHEN NEW.version = OLD.version BEGIN"
-        "  UPDATE machines SET version = OLD.version + 1 WHERE id = NEW.id; END;"
-        /* A machine's representation carries its tags and its PXE interface's MAC. */
-        "CREATE TRIGGER machine_tags_insert AFTER INSERT ON machine_tags BEGIN" MACHINE_TOUCH(
-                "NEW.machine_id") " END;"
-                                  "CREATE TRIGGER machine_tags_delete AFTER DELETE ON machine_tags BEGIN" MACHINE_TOUCH(
-                                          "OLD.machine_id") " END;"
-                                                            "CREATE TRIGGER interfaces_insert AFTER INSERT ON interfaces BEGIN" MACHINE_TOUCH(
-                                                                    "NEW.machine_id") " END;"
-                                                                                      "CREATE TRIGGER interfaces_delete AFTER DELETE ON interfaces BEGIN" MACHINE_TOUCH(
-                                                                                              "OLD.machine_id") " END;"
-                                                                                                                "CREATE TRIGGER interfaces_update AFTER UPDATE OF mac, pxe, machine_id ON interfaces BEGIN" MACHINE_TOUCH(
-                                                                                                                        "OLD.machine_id")
-                                                                                                                        MACHINE_TOUCH(
-                                                                                                                                "NEW.machine_id") " END;";
+/* clang-format off */
+static const char migration_4[] =
+	"ALTER TABLE sites ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE racks ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE racks ADD COLUMN height INTEGER NOT NULL DEFAULT 42;"
+	"ALTER TABLE racks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE tags ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tags ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE interfaces ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE api_tokens ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE subnets ADD COLUMN gateway6 TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE subnets ADD COLUMN first_key TEXT;"
+	"ALTER TABLE subnets ADD COLUMN last_key TEXT;"
+	"ALTER TABLE subnets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE subnets SET first_key = " V4_KEY("network") ","
+	"  last_key = printf('00000000000000000000ffff%08x', network + (1 << (32 - prefix_len)) - 1),"
+	"  cidr = " V4_CIDR("network", "prefix_len") " WHERE family = 4;"
+	"CREATE TRIGGER subnets_v4_keys_insert AFTER INSERT ON subnets WHEN NEW.family = 4 BEGIN"
+	"  UPDATE subnets SET first_key = " V4_KEY("NEW.network") ", last_key = " V4_LAST_KEY ","
+	"  cidr = " V4_CIDR("NEW.network", "NEW.prefix_len") " WHERE id = NEW.id; END;"
+	"CREATE TRIGGER subnets_v4_keys_update AFTER UPDATE OF network, prefix_len ON subnets"
+	"  WHEN NEW.family = 4 BEGIN"
+	"  UPDATE subnets SET first_key = " V4_KEY("NEW.network") ", last_key = " V4_LAST_KEY ","
+	"  cidr = " V4_CIDR("NEW.network", "NEW.prefix_len") " WHERE id = NEW.id; END;"
+	"CREATE INDEX subnets_keys ON subnets(family, first_key);"
+	"ALTER TABLE ranges ADD COLUMN first_key TEXT;"
+	"ALTER TABLE ranges ADD COLUMN last_key TEXT;"
+	"ALTER TABLE ranges ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE ranges SET first_key = " V4_KEY("first") ", last_key = " V4_KEY("last") ";"
+	"CREATE TRIGGER ranges_v4_keys AFTER INSERT ON ranges WHEN NEW.first_key IS NULL BEGIN"
+	"  UPDATE ranges SET first_key = " V4_KEY("NEW.first") ", last_key = "
+	V4_KEY("NEW.last") "  WHERE id = NEW.id; END;"
+	"ALTER TABLE ip_addresses ADD COLUMN key TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ip_addresses ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ip_addresses ADD COLUMN dns_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ip_addresses ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX ip_addresses_key ON ip_addresses(family, key);"
+	"CREATE UNIQUE INDEX interfaces_pxe ON interfaces(machine_id) WHERE pxe = 1;"
+	"CREATE UNIQUE INDEX machines_position ON machines(rack_id, position)"
+	"  WHERE rack_id IS NOT NULL AND position IS NOT NULL;"
+	"CREATE INDEX machines_state ON machines(state);"
+	"CREATE INDEX machines_first_address ON machines(first_address);"
+	"CREATE INDEX machines_site ON machines(site_id);"
+	"CREATE INDEX machines_rack ON machines(rack_id);"
+	"CREATE INDEX machine_tags_tag ON machine_tags(tag_id);"
+	"CREATE INDEX leases_mac ON leases(mac);"
+	"CREATE INDEX events_object ON events(object);"
+	VERSION_TRIGGER("sites")
+	VERSION_TRIGGER("racks")
+	VERSION_TRIGGER("tags")
+	VERSION_TRIGGER("interfaces")
+	VERSION_TRIGGER("api_tokens")
+	VERSION_TRIGGER("subnets")
+	VERSION_TRIGGER("ranges")
+	VERSION_TRIGGER("ip_addresses")
+	/* The agent token changes at every boot; it is not part of the machine's ETag. */
+	"CREATE TRIGGER machines_version AFTER UPDATE OF hostname, state, arch, firmware, uuid,"
+	"  first_address, cpu_count, memory_bytes, facts, reported_at, site_id, rack_id, position"
+	"  ON machines WHEN NEW.version = OLD.version BEGIN"
+	"  UPDATE machines SET version = OLD.version + 1 WHERE id = NEW.id; END;"
+	/* A machine's representation carries its tags and its PXE interface's MAC. */
+	"CREATE TRIGGER machine_tags_insert AFTER INSERT ON machine_tags BEGIN"
+	MACHINE_TOUCH("NEW.machine_id") " END;"
+	"CREATE TRIGGER machine_tags_delete AFTER DELETE ON machine_tags BEGIN"
+	MACHINE_TOUCH("OLD.machine_id") " END;"
+	"CREATE TRIGGER interfaces_insert AFTER INSERT ON interfaces BEGIN"
+	MACHINE_TOUCH("NEW.machine_id") " END;"
+	"CREATE TRIGGER interfaces_delete AFTER DELETE ON interfaces BEGIN"
+	MACHINE_TOUCH("OLD.machine_id") " END;"
+	"CREATE TRIGGER interfaces_update AFTER UPDATE OF mac, pxe, machine_id ON interfaces BEGIN"
+	MACHINE_TOUCH("OLD.machine_id")
+	MACHINE_TOUCH("NEW.machine_id") " END;";
+/* clang-format on */
 
 /*
  * BMCs and the machine lifecycle: one BMC per machine (the password sealed
