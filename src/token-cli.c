@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/addr.h"
 #include "core/config.h"
 #include "http/http-rest.h"
 #include "http/rest-json.h"
@@ -24,17 +26,21 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: rackd --config PATH token create --role ROLE --name NAME\n"
-	             "       rackd --config PATH token list\n"
-	             "       rackd --config PATH token delete NAME\n"
-	             "\n"
-	             "Manages API tokens in the store of the configuration's data_dir.\n"
-	             "create prints the new token once on stdout; only its hash is kept.\n"
-	             "\n"
-	             "  --role ROLE   admin (everything), operator (machines and interfaces,\n"
-	             "                lifecycle) or reader (read only)\n"
-	             "  --name NAME   a unique name: letters, digits, '.', '_' or '-'\n"
-	             "  --config PATH may also follow the subcommand\n");
+	fprintf(out,
+	        "Usage: rackd --config PATH token create --role ROLE --name NAME [--expires-in DAYS]\n"
+	        "       rackd --config PATH token list\n"
+	        "       rackd --config PATH token delete NAME\n"
+	        "\n"
+	        "Manages API tokens in the store of the configuration's data_dir.\n"
+	        "create prints the new token once on stdout; only its hash is kept.\n"
+	        "\n"
+	        "  --role ROLE   admin (everything), operator (machines and interfaces,\n"
+	        "                lifecycle) or reader (read only)\n"
+	        "  --name NAME   a unique name: letters, digits, '.', '_' or '-'\n"
+	        "  --expires-in DAYS\n"
+	        "                reject the token after this many days (1 to 36500);\n"
+	        "                without it the token does not expire\n"
+	        "  --config PATH may also follow the subcommand\n");
 }
 
 /* Loads the configuration and opens its store; prints its own errors. */
@@ -78,7 +84,7 @@ static int record(struct store_txn *tx, const char *kind, const struct store_tok
 	return r;
 }
 
-static int token_create(struct store *st, const char *name, const char *role)
+static int token_create(struct store *st, const char *name, const char *role, uint32_t days)
 {
 	char secret[REST_TOKEN_TEXT_MAX + 1], hash[REST_TOKEN_HASH_HEX + 1];
 	struct store_token t = { 0 };
@@ -88,6 +94,8 @@ static int token_create(struct store *st, const char *name, const char *role)
 
 	(void)snprintf(t.name, sizeof(t.name), "%s", name);
 	(void)snprintf(t.role, sizeof(t.role), "%s", role);
+	if (days)
+		t.expires = (int64_t)time(NULL) + (int64_t)days * 86400;
 	rest_token_generate(secret, sizeof(secret), hash);
 	r = store_txn_begin(st, true, &tx);
 	if (r < 0)
@@ -136,10 +144,18 @@ static int token_list(struct store *st)
 		fprintf(stderr, "rackd: tokens could not be listed: %s\n", strerror(-r));
 		return EXIT_FAILED;
 	}
-	printf("%-6s %-32s %-9s %s\n", "ID", "NAME", "ROLE", "CREATED");
-	for (size_t i = 0; i < n; i++)
-		printf("%-6" PRId64 " %-32s %-9s %" PRId64 "\n", items[i].id, items[i].name,
-		       items[i].role, items[i].created);
+	printf("%-6s %-32s %-9s %-10s %-10s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES",
+	       "LAST_USED");
+	for (size_t i = 0; i < n; i++) {
+		char expires[24] = "never", used[24] = "never";
+
+		if (items[i].expires)
+			(void)snprintf(expires, sizeof(expires), "%" PRId64, items[i].expires);
+		if (items[i].last_used)
+			(void)snprintf(used, sizeof(used), "%" PRId64, items[i].last_used);
+		printf("%-6" PRId64 " %-32s %-9s %-10" PRId64 " %-10s %s\n", items[i].id,
+		       items[i].name, items[i].role, items[i].created, expires, used);
+	}
 	free(items);
 	return 0;
 }
@@ -186,11 +202,13 @@ int token_command(const char *config_path, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "expires-in", required_argument, NULL, 'e' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *role = NULL, *name = NULL, *verb;
+	const char *role = NULL, *name = NULL, *expires_in = NULL, *verb;
+	uint32_t days = 0;
 	struct store *st;
 	int opt, r;
 
@@ -207,6 +225,9 @@ int token_command(const char *config_path, int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'e':
+			expires_in = optarg;
 			break;
 		case 'c':
 			config_path = optarg;
@@ -232,13 +253,20 @@ int token_command(const char *config_path, int argc, char **argv)
 			                              : "expected admin, operator or reader");
 			return EXIT_USAGE;
 		}
+		if (expires_in && addr_parse_u32(expires_in, 1, 36500, &days) < 0) {
+			fprintf(stderr,
+			        "rackd: invalid --expires-in \"%s\": expected whole days from 1 to "
+			        "36500\n",
+			        expires_in);
+			return EXIT_USAGE;
+		}
 	} else if (strcmp(verb, "list") == 0) {
-		if (optind != argc || role || name) {
+		if (optind != argc || role || name || expires_in) {
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	} else if (strcmp(verb, "delete") == 0) {
-		if (optind != argc - 1 || role || name) {
+		if (optind != argc - 1 || role || name || expires_in) {
 			fprintf(stderr, "rackd: token delete needs exactly one NAME\n");
 			return EXIT_USAGE;
 		}
@@ -257,7 +285,7 @@ int token_command(const char *config_path, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	if (strcmp(verb, "create") == 0)
-		r = token_create(st, name, role);
+		r = token_create(st, name, role, days);
 	else if (strcmp(verb, "list") == 0)
 		r = token_list(st);
 	else

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 
@@ -37,6 +38,7 @@ enum field_kind {
 	FK_RANGE,    /* --range FIRST-LAST: ranges += dynamic */
 	FK_RESERVED, /* --reserved FIRST-LAST: ranges += reserved */
 	FK_FALSE,    /* --no-dhcp: "dhcp": false */
+	FK_DAYS,     /* --expires-in 30: now + 30 days in Unix seconds, or none: null */
 };
 
 struct cli_field {
@@ -342,6 +344,8 @@ static const struct cli_column event_columns[] = {
 static const struct cli_field token_fields[] = {
 	{ "name", "name", FK_STRING, V_UPDATE, "NAME", "new name" },
 	{ "role", "role", FK_STRING, CU, "ROLE", "admin, operator or reader (required)" },
+	{ "expires-in", "expires", FK_DAYS, CU, "DAYS",
+	  "reject the token after this many days (1 to 36500), or none: never" },
 	END_FIELDS,
 };
 
@@ -355,6 +359,8 @@ static const struct cli_column token_columns[] = {
 	{ "NAME", "name", C_TEXT },
 	{ "ROLE", "role", C_TEXT },
 	{ "CREATED", "created", C_TIME },
+	{ "EXPIRES", "expires", C_TIME },
+	{ "LAST USED", "last_used", C_TIME },
 	END_COLUMNS,
 };
 
@@ -744,6 +750,21 @@ static int set_field(json_t *body, const struct cli_field *f, const char *value)
 		return add_range(body, value, "reserved");
 	case FK_FALSE:
 		json_object_set_new(body, f->member, json_false());
+		return 0;
+	case FK_DAYS:
+		if (strcmp(value, "none") == 0) {
+			json_object_set_new(body, f->member, json_null());
+			return 0;
+		}
+		if (!parse_int(value, 1, 36500, &n)) {
+			fprintf(stderr,
+			        "rackctl: invalid --%s \"%s\": expected whole days from 1 to 36500 "
+			        "or none\n",
+			        f->flag, value);
+			return -1;
+		}
+		json_object_set_new(body, f->member,
+		                    json_integer((json_int_t)time(NULL) + n * 86400));
 		return 0;
 	}
 	return -1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -475,9 +476,19 @@ bool rest_authenticate(struct rest_request *rq, enum MHD_Result *ret)
 		return false;
 	}
 	rest_token_hash(token, hash);
-	r = store_token_authenticate(rq->store, hash, &rq->token);
+	r = store_token_authenticate(rq->store, hash, (int64_t)time(NULL), &rq->token);
 	if (r == -ENOENT) {
 		*ret = unauthorized(rq, "invalid_token", "the API token is unknown or revoked");
+		return false;
+	}
+	if (r == -EKEYEXPIRED) {
+		char msg[sizeof(rq->token.name) + 160];
+
+		(void)snprintf(msg, sizeof(msg),
+		               "the API token \"%s\" expired at Unix time %lld: an admin can set a "
+		               "later expires or create a new token",
+		               rq->token.name, (long long)rq->token.expires);
+		*ret = unauthorized(rq, "token_expired", msg);
 		return false;
 	}
 	if (r < 0) {

@@ -12,13 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/addr.h"
 #include "core/ipaddr.h"
 
-#define LEASE_TIME_MIN  60u
-#define LEASE_TIME_MAX  31536000u /* one year */
-#define VALUE_QUOTE_MAX 64        /* bytes of a bad value quoted in a message */
+#define LEASE_TIME_MIN    60u
+#define LEASE_TIME_MAX    31536000u      /* one year */
+#define VALUE_QUOTE_MAX   64             /* bytes of a bad value quoted in a message */
+#define TOKEN_EXPIRES_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 const char *const rest_machine_states[] = {
 	"new",       "commissioning", "ready",   "deploying", "deployed",
@@ -906,11 +908,15 @@ int rest_decode_token(json_t *obj, bool create, struct store_token *out, struct 
 		{ "name", F_WRITE | F_REQUIRED },
 		{ "role", F_WRITE | F_REQUIRED },
 		{ "created", F_READONLY },
+		{ "expires", F_WRITE },
+		{ "last_used", F_READONLY },
 		{ "token", F_READONLY },
 		{ "version", F_READONLY },
 		{ NULL, 0 },
 	};
 	/* clang-format on */
+	int64_t now = (int64_t)time(NULL);
+	int r;
 
 	if (check_members(obj, rules, create, err) < 0 ||
 	    get_checked(obj, "name", STORE_NAME_MAX - 1, false, rest_valid_name,
@@ -918,5 +924,14 @@ int rest_decode_token(json_t *obj, bool create, struct store_token *out, struct 
 	                out->name, sizeof(out->name), err) < 0 ||
 	    get_enum(obj, "role", roles, out->role, sizeof(out->role), err) < 0)
 		return -EINVAL;
+	r = get_int(obj, "expires", 1, TOKEN_EXPIRES_MAX, true, &out->expires, err);
+	if (r < 0)
+		return r;
+	if (r > 0 && out->expires != 0 && out->expires <= now)
+		return rest_fail(
+		        err, 400, "invalid_field", "expires",
+		        "expires %lld is not in the future (now is %lld): give a later Unix "
+		        "time, or null for a token that does not expire",
+		        (long long)out->expires, (long long)now);
 	return 0;
 }

@@ -275,9 +275,16 @@ json_t *rest_event_json(const struct store_event *e)
 	                 "before", stored_json(e->before), "after", stored_json(e->after));
 }
 
+/* A Unix time, or null where 0 means none. */
+static json_t *time_or_null(int64_t t)
+{
+	return t ? json_integer((json_int_t)t) : json_null();
+}
+
 json_t *rest_token_json(const struct store_token *t)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:I}", "id", (json_int_t)t->id, "name", t->name,
-	                 "role", t->role, "created", (json_int_t)t->created, "version",
-	                 (json_int_t)t->version);
+	return json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:I}", "id", (json_int_t)t->id, "name",
+	                 t->name, "role", t->role, "created", (json_int_t)t->created, "expires",
+	                 time_or_null(t->expires), "last_used", time_or_null(t->last_used),
+	                 "version", (json_int_t)t->version);
 }

@@ -260,9 +260,21 @@ static const char migration_5[] =
         "  progress_updated INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX machine_lifecycle_deadline ON machine_lifecycle(deadline) WHERE deadline > 0;";
 
+/*
+ * API tokens gain an expiry time (0: never) and the time they were last used.
+ * Recording a use leaves the token's version, and so its ETag, as it was.
+ */
+static const char migration_6[] =
+        "ALTER TABLE api_tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE api_tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;"
+        "DROP TRIGGER api_tokens_version;"
+        "CREATE TRIGGER api_tokens_version AFTER UPDATE OF name, role, expires ON api_tokens"
+        "  WHEN NEW.version = OLD.version BEGIN"
+        "  UPDATE api_tokens SET version = OLD.version + 1 WHERE id = NEW.id; END;";
+
 const struct store_migration store_migrations[] = {
 	{ 1, migration_1 }, { 2, migration_2 }, { 3, migration_3 },
-	{ 4, migration_4 }, { 5, migration_5 },
+	{ 4, migration_4 }, { 5, migration_5 }, { 6, migration_6 },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

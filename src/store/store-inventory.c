@@ -1028,7 +1028,7 @@ int store_event_get(struct store_txn *tx, int64_t id, struct store_event *ret_ev
 
 /* API tokens */
 
-#define TOKEN_COLUMNS "id, name, role, created, version"
+#define TOKEN_COLUMNS "id, name, role, created, version, expires, last_used"
 
 static void read_token(sqlite3_stmt *stmt, void *elem)
 {
@@ -1039,9 +1039,26 @@ static void read_token(sqlite3_stmt *stmt, void *elem)
 	store_copy_text(t->role, sizeof(t->role), stmt, 2);
 	t->created = sqlite3_column_int64(stmt, 3);
 	t->version = sqlite3_column_int64(stmt, 4);
+	t->expires = sqlite3_column_int64(stmt, 5);
+	t->last_used = sqlite3_column_int64(stmt, 6);
 }
 
-int store_token_authenticate(struct store *st, const char *hash_hex, struct store_token *ret)
+/* Writes a token's last use; the version trigger ignores this column. */
+static int token_touch(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	r = store_prepare(st, "UPDATE api_tokens SET last_used = ? WHERE id = ?", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, id);
+	return store_step_done(st, stmt);
+}
+
+int store_token_authenticate(struct store *st, const char *hash_hex, int64_t now,
+                             struct store_token *ret)
 {
 	sqlite3_stmt *stmt;
 	int r, rc;
@@ -1059,6 +1076,12 @@ int store_token_authenticate(struct store *st, const char *hash_hex, struct stor
 		}
 		sqlite3_finalize(stmt);
 	}
+	if (r == 0 && ret->expires != 0 && now >= ret->expires)
+		r = -EKEYEXPIRED;
+	/* A failed write of the last use (a full disk, say) does not lock anyone out. */
+	if (r == 0 && now - ret->last_used >= STORE_TOKEN_USE_STEP &&
+	    token_touch(st, ret->id, now) == 0)
+		ret->last_used = now;
 	pthread_mutex_unlock(&st->lock);
 	return r;
 }
@@ -1094,7 +1117,8 @@ int store_token_insert(struct store_txn *tx, const struct store_token *token, co
 	int r;
 
 	r = store_prepare(tx->st,
-	                  "INSERT INTO api_tokens (name, role, hash, created) VALUES (?, ?, ?, ?)",
+	                  "INSERT INTO api_tokens (name, role, hash, created, expires)"
+	                  " VALUES (?, ?, ?, ?, ?)",
 	                  &stmt);
 	if (r < 0)
 		return r;
@@ -1102,6 +1126,7 @@ int store_token_insert(struct store_txn *tx, const struct store_token *token, co
 	sqlite3_bind_text(stmt, 2, token->role, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(stmt, 3, hash_hex, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 4, store_now());
+	sqlite3_bind_int64(stmt, 5, token->expires);
 	r = store_step_done(tx->st, stmt);
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(tx->st->db);
@@ -1115,7 +1140,7 @@ int store_token_update(struct store_txn *tx, const struct store_token *token,
 	int r;
 
 	r = store_prepare(tx->st,
-	                  "UPDATE api_tokens SET name = ?1, role = ?2"
+	                  "UPDATE api_tokens SET name = ?1, role = ?2, expires = ?5"
 	                  " WHERE id = ?3 AND (?4 = 0 OR version = ?4)",
 	                  &stmt);
 	if (r < 0)
@@ -1124,6 +1149,7 @@ int store_token_update(struct store_txn *tx, const struct store_token *token,
 	sqlite3_bind_text(stmt, 2, token->role, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 3, token->id);
 	sqlite3_bind_int64(stmt, 4, expected_version);
+	sqlite3_bind_int64(stmt, 5, token->expires);
 	return step_guarded(tx, stmt, "api_tokens", token->id);
 }
 

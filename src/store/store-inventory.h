@@ -285,15 +285,23 @@ struct store_token {
 	char name[STORE_NAME_MAX];
 	char role[STORE_ROLE_MAX]; /* "admin", "operator" or "reader" */
 	int64_t created;
+	int64_t expires;   /* Unix seconds from which it is rejected; 0: never */
+	int64_t last_used; /* Unix seconds of the latest use, up to a minute behind; 0: never */
 	int64_t version;
 };
 
+/* Seconds between two writes of a token's last_used. */
+#define STORE_TOKEN_USE_STEP 60
+
 /*
  * Finds the token whose hash (hex, as stored by store_token_insert()) is
- * hash_hex. Locks the store itself: call outside any transaction.
- * -ENOENT when no token matches.
+ * hash_hex, and records its use at now when the recorded one is older than
+ * STORE_TOKEN_USE_STEP. Locks the store itself: call outside any
+ * transaction. -ENOENT when no token matches, -EKEYEXPIRED (with *ret
+ * filled) when it expired.
  */
-int store_token_authenticate(struct store *st, const char *hash_hex, struct store_token *ret);
+int store_token_authenticate(struct store *st, const char *hash_hex, int64_t now,
+                             struct store_token *ret);
 
 int store_token_list(struct store_txn *tx, const char *role, const struct store_page *page,
                      struct store_token **ret_tokens, size_t *ret_n, int64_t *ret_total);
@@ -301,7 +309,7 @@ int store_token_get(struct store_txn *tx, int64_t id, struct store_token *ret);
 /* Stores a token's hash only. -EEXIST when the name is taken. */
 int store_token_insert(struct store_txn *tx, const struct store_token *token, const char *hash_hex,
                        int64_t *ret_id);
-/* Writes name and role. */
+/* Writes name, role and expires. */
 int store_token_update(struct store_txn *tx, const struct store_token *token,
                        int64_t expected_version);
 int store_token_delete(struct store_txn *tx, int64_t id, int64_t expected_version);

@@ -114,6 +114,47 @@ def test_token_created_over_api_works_and_revokes(server, admin):
     assert_error(api.get("/api/v1/whoami"), 401, "invalid_token")
 
 
+def test_token_expiry_and_last_use(server, admin):
+    """A token is rejected from its expires on; its last use is recorded without a new ETag."""
+    soon = int(time.time()) + 3
+    t = admin.create("/api/v1/tokens", {"name": "short-lived", "role": "reader",
+                                        "expires": soon})
+    assert t["expires"] == soon
+    assert t["last_used"] is None
+    etag = admin.get(f"/api/v1/tokens/{t['id']}").headers["etag"]
+    api = Api(server.port, t["token"])
+    assert api.get("/api/v1/whoami").status == 200
+    used = admin.get(f"/api/v1/tokens/{t['id']}")
+    assert used.body["last_used"] is not None
+    assert abs(used.body["last_used"] - time.time()) < 60
+    assert used.headers["etag"] == etag
+
+    while time.time() < soon + 0.2:
+        time.sleep(0.2)
+    err = assert_error(api.get("/api/v1/whoami"), 401, "token_expired")
+    assert "short-lived" in err["message"]
+    assert str(soon) in err["message"]
+    assert t["token"] not in err["message"]
+
+    # An admin can move the expiry; a time in the past is rejected, null removes it.
+    err = assert_error(admin.patch(f"/api/v1/tokens/{t['id']}", {"expires": 1000}), 400,
+                       "invalid_field", "expires")
+    assert "1000" in err["message"]
+    assert_error(admin.patch(f"/api/v1/tokens/{t['id']}", {"expires": "tomorrow"}), 400,
+                 "invalid_type", "expires")
+    r = admin.patch(f"/api/v1/tokens/{t['id']}", {"expires": None})
+    assert r.status == 200, r
+    assert r.body["expires"] is None
+    assert r.headers["etag"] != etag
+    assert api.get("/api/v1/whoami").status == 200
+    assert_error(admin.post("/api/v1/tokens", {"name": "born-expired", "role": "reader",
+                                               "expires": int(time.time()) - 1}),
+                 400, "invalid_field", "expires")
+    assert_error(admin.post("/api/v1/tokens", {"name": "read-only-use", "role": "reader",
+                                               "last_used": 5}),
+                 400, "read_only_field", "last_used")
+
+
 def test_token_names_unique(admin):
     admin.create("/api/v1/tokens", {"name": "dup-token", "role": "reader"})
     assert_error(admin.post("/api/v1/tokens", {"name": "dup-token", "role": "admin"}), 409,

@@ -7,10 +7,11 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from api_support import REPO, RACKCTL, ApiServer
+from api_support import RACKCTL, RACKD, REPO, ApiServer
 
 COMPLETION = REPO / "contrib" / "bash-completion" / "rackctl"
 
@@ -206,6 +207,37 @@ def test_crud_every_resource(ctl):
     assert events
     assert events[-1]["object"] == f"site/{site['id']}"
     assert as_json(ctl("events", "get", events[-1]["id"], "--json"))["kind"] == "site.deleted"
+
+
+def test_token_expiry_from_both_clis(server, ctl):
+    """rackd token and rackctl tokens set, show and clear a token's expiry."""
+    def rackd_token(*args):
+        return subprocess.run([str(RACKD), "--config", str(server.config), "token", *args],
+                              capture_output=True, text=True, timeout=30)
+
+    r = rackd_token("create", "--role", "reader", "--name", "weekly", "--expires-in", "7")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("rackd_")
+    listing = rackd_token("list").stdout
+    assert "EXPIRES" in listing
+    row = next(line for line in listing.splitlines() if " weekly " in line)
+    expires = int(row.split()[4])
+    assert abs(expires - (time.time() + 7 * 86400)) < 60
+    r = rackd_token("create", "--role", "reader", "--name", "never", "--expires-in", "0")
+    assert r.returncode == 2
+    assert '--expires-in "0"' in r.stderr
+    assert rackd_token("delete", "weekly").returncode == 0
+
+    t = as_json(ctl("tokens", "create", "monthly", "--role", "reader", "--expires-in", "30",
+                    "--json"))
+    assert abs(t["expires"] - (time.time() + 30 * 86400)) < 60
+    assert "EXPIRES" in ok(ctl("tokens", "list"))
+    t = as_json(ctl("tokens", "update", t["id"], "--expires-in", "none", "--json"))
+    assert t["expires"] is None
+    r = ctl("tokens", "update", t["id"], "--expires-in", "soon")
+    assert r.returncode == 2
+    assert '--expires-in "soon"' in r.stderr
+    ok(ctl("tokens", "delete", t["id"]))
 
 
 def test_if_match(ctl):

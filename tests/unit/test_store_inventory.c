@@ -224,10 +224,11 @@ static void events_and_tokens(void **state)
 	assert_int_equal(store_txn_commit(tx), 0);
 
 	/* Authentication locks by itself, outside any transaction. */
-	assert_int_equal(store_token_authenticate(st, "abc123", &found), 0);
+	assert_int_equal(store_token_authenticate(st, "abc123", 1000, &found), 0);
 	assert_string_equal(found.name, "ci");
 	assert_string_equal(found.role, "reader");
-	assert_int_equal(store_token_authenticate(st, "nope", &found), -ENOENT);
+	assert_int_equal(found.last_used, 1000);
+	assert_int_equal(store_token_authenticate(st, "nope", 1000, &found), -ENOENT);
 
 	tx = begin(st, false);
 	assert_int_equal(store_event_list(tx, &f, &first_page, &events, &n, &total), 0);
@@ -241,6 +242,45 @@ static void events_and_tokens(void **state)
 	store_event_list_free(events, n);
 	assert_int_equal(store_event_get(tx, 999, &one), -ENOENT);
 	store_txn_abort(tx);
+}
+
+static void token_expiry_and_last_use(void **state)
+{
+	struct store *st = *state;
+	struct store_txn *tx = begin(st, true);
+	struct store_token t = { .name = "ci", .role = "reader", .expires = 5000 }, found;
+	int64_t id, version;
+
+	assert_int_equal(store_token_insert(tx, &t, "abc123", &id), 0);
+	assert_int_equal(store_txn_commit(tx), 0);
+	tx = begin(st, false);
+	assert_int_equal(store_token_get(tx, id, &found), 0);
+	store_txn_abort(tx);
+	version = found.version;
+	assert_int_equal(found.last_used, 0);
+
+	/* A use is written at most once a minute and leaves the version alone. */
+	assert_int_equal(store_token_authenticate(st, "abc123", 1000, &found), 0);
+	assert_int_equal(found.last_used, 1000);
+	assert_int_equal(store_token_authenticate(st, "abc123", 1059, &found), 0);
+	assert_int_equal(found.last_used, 1000);
+	assert_int_equal(store_token_authenticate(st, "abc123", 1060, &found), 0);
+	assert_int_equal(found.last_used, 1060);
+	assert_int_equal(found.version, version);
+
+	/* From its expiry on the token is rejected, with its record filled in. */
+	assert_int_equal(store_token_authenticate(st, "abc123", 4999, &found), 0);
+	assert_int_equal(store_token_authenticate(st, "abc123", 5000, &found), -EKEYEXPIRED);
+	assert_string_equal(found.name, "ci");
+	assert_int_equal(found.expires, 5000);
+
+	/* Moving the expiry is a change: it bumps the version. */
+	tx = begin(st, true);
+	found.expires = 0;
+	assert_int_equal(store_token_update(tx, &found, version), 0);
+	assert_int_equal(store_txn_commit(tx), 0);
+	assert_int_equal(store_token_authenticate(st, "abc123", 9000, &found), 0);
+	assert_int_equal(found.version, version + 1);
 }
 
 static void events_pruned_oldest_first(void **state)
@@ -280,6 +320,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(interfaces_keep_one_pxe, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(events_and_tokens, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(events_pruned_oldest_first, open_memory,
+		                                close_store),
+		cmocka_unit_test_setup_teardown(token_expiry_and_last_use, open_memory,
 		                                close_store),
 	};
 
