@@ -116,6 +116,7 @@ void config_init(struct config *cfg)
 	(void)snprintf(cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "console=ttyS0");
 	/* One default LLDP transmit interval (30 s) plus a margin for the link to come up. */
 	cfg->boot_lldp_wait = 35;
+	cfg->boot_max_new_machines = 1000;
 }
 
 static bool set_string(struct parse_state *ps, char *dst, size_t size, const char *section,
@@ -431,7 +432,9 @@ static bool parse_boot(struct parse_state *ps, const char *key, const char *valu
 		                  value);
 	if (strcmp(key, "lldp_wait") == 0)
 		return set_u32(ps, &cfg->boot_lldp_wait, 0, 3600, "boot", key, value);
-	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline, lldp_wait");
+	if (strcmp(key, "max_new_machines") == 0)
+		return set_u32(ps, &cfg->boot_max_new_machines, 0, 1000000, "boot", key, value);
+	return unknown_key(ps, "boot", key, "kernel, initrd, cmdline, lldp_wait, max_new_machines");
 }
 
 /* A domain name: labels of letters, digits, '-' and '_', 1 to 63 bytes, optional final dot. */

@@ -340,6 +340,7 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	}
 	if (r == 0 && store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
 	    !enrol_allowed(srv, req->peer)) {
+		atomic_fetch_add(&srv->enrol_rate_limited, 1);
 		if (log_ratelimit_allow(&srv->enrol_warning_rl))
 			log_warning("http",
 			            "enrolment of %s rejected: too many new machines from peer=%s",
@@ -350,7 +351,21 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		        "too many new machines from this client; retry in a few seconds");
 	}
 	if (r == 0)
-		r = store_machine_enroll(srv->store, &candidate, &m, &created);
+		r = store_machine_enroll(srv->store, &candidate, srv->cfg->boot_max_new_machines,
+		                         &m, &created);
+	if (r == -EDQUOT) {
+		atomic_fetch_add(&srv->enrol_full, 1);
+		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+			log_warning(
+			        "http",
+			        "enrolment of %s rejected: %u machines are in state new peer=%s",
+			        mac, srv->cfg->boot_max_new_machines, req->peer);
+		http_log_request(req, MHD_HTTP_SERVICE_UNAVAILABLE, 0, mac);
+		return http_send_error(
+		        req, MHD_HTTP_SERVICE_UNAVAILABLE, "enrolment_full", "mac",
+		        "%u machines are in state new, the [boot] max_new_machines cap: commission or delete some, or raise the cap",
+		        srv->cfg->boot_max_new_machines);
+	}
 	if (r == 0)
 		r = issue_agent_token(srv, m.id, token);
 	if (r < 0) {

@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/addr.h"
 #include "core/config.h"
@@ -40,8 +42,10 @@ struct http_server {
 	int boot_dir_fd;                      /* O_PATH descriptor that confines asset lookups */
 	struct http_enrol_limit *enrol_limit; /* per-client rate of new enrolments */
 	struct log_ratelimit enrol_warning_rl;
-	struct lifecycle_service *lifecycle; /* machine lifecycle and BMCs; NULL until set */
-	struct dhcp_server *dhcp;            /* counters for /metrics; NULL when DHCP is off */
+	atomic_uint_least64_t enrol_rate_limited; /* unknown MACs turned away by the rate */
+	atomic_uint_least64_t enrol_full;         /* ... by [boot] max_new_machines */
+	struct lifecycle_service *lifecycle;      /* machine lifecycle and BMCs; NULL until set */
+	struct dhcp_server *dhcp;                 /* counters for /metrics; NULL when DHCP is off */
 };
 
 /* One request: its method, path, body (capped) and peer. */

@@ -92,6 +92,16 @@ enum MHD_Result http_metrics(struct http_request *req)
 		                        "1 when the DHCP server runs.", req->srv->dhcp != NULL };
 	if (req->srv->dhcp != NULL)
 		n += dhcp_metrics(req->srv->dhcp, &metrics[n]);
+	metrics[n++] = (struct metric){
+		"rackd_netboot_enrol_rate_limited_total", "counter",
+		"Boot script requests of unknown MACs rejected by the per-client enrolment rate.",
+		atomic_load(&req->srv->enrol_rate_limited)
+	};
+	metrics[n++] = (struct metric){
+		"rackd_netboot_enrol_full_total", "counter",
+		"Boot script requests of unknown MACs rejected because [boot] max_new_machines were new.",
+		atomic_load(&req->srv->enrol_full)
+	};
 	text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!append_metric(text, sizeof(text), &len, &metrics[i]))

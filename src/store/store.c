@@ -852,10 +852,27 @@ static int machine_insert(struct store *st, const struct store_machine *c, int64
 	return r;
 }
 
-int store_machine_enroll(struct store *st, const struct store_machine *candidate,
+/* Counts the machines in state new; call with the lock held. */
+static int count_new_machines(struct store *st, int64_t *ret_n)
+{
+	sqlite3_stmt *stmt;
+	int r, rc;
+
+	r = prepare(st, "SELECT COUNT(*) FROM machines WHERE state = 'new'", &stmt);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*ret_n = sqlite3_column_int64(stmt, 0);
+	r = rc == SQLITE_ROW ? 0 : db_error(st, rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int store_machine_enroll(struct store *st, const struct store_machine *candidate, uint32_t max_new,
                          struct store_machine *ret_machine, bool *ret_created)
 {
-	int64_t id;
+	int64_t id, n_new = 0;
 	int r;
 
 	pthread_mutex_lock(&st->lock);
@@ -868,7 +885,13 @@ int store_machine_enroll(struct store *st, const struct store_machine *candidate
 	r = exec_sql(st, "BEGIN IMMEDIATE");
 	if (r < 0)
 		goto out;
-	r = machine_insert(st, candidate, &id);
+	if (max_new) {
+		r = count_new_machines(st, &n_new);
+		if (r == 0 && n_new >= max_new)
+			r = -EDQUOT;
+	}
+	if (r == 0)
+		r = machine_insert(st, candidate, &id);
 	if (r == 0)
 		r = exec_sql(st, "COMMIT");
 	if (r < 0) {

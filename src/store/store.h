@@ -153,9 +153,11 @@ struct store_machine {
  * Returns the machine whose interface has mac, enrolling it in state "new"
  * with the fields of *candidate when none exists. A candidate hostname
  * that another machine has already is left empty instead. *ret_created is
- * true when this call enrolled it.
+ * true when this call enrolled it. With max_new non-zero, a new machine is
+ * enrolled only while fewer than max_new machines are in state "new":
+ * -EDQUOT otherwise.
  */
-int store_machine_enroll(struct store *st, const struct store_machine *candidate,
+int store_machine_enroll(struct store *st, const struct store_machine *candidate, uint32_t max_new,
                          struct store_machine *ret_machine, bool *ret_created);
 
 /* -ENOENT when no interface has mac. */

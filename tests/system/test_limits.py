@@ -42,6 +42,35 @@ def test_enrolment_rate_limited_per_client(tmp_path):
     assert api.get("/boot/ipxe?mac=02:ee:00:00:00:00&arch=x86_64").status == 200
     listed = server.client("reader").get("/api/v1/machines?limit=100").body
     assert listed["total"] <= 40
+    assert metric(api, "rackd_netboot_enrol_rate_limited_total") == statuses.count(429)
+    server.stop()
+
+
+def metric(api, name):
+    for line in api.get("/metrics").body.splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    raise AssertionError(f"{name} missing from /metrics")
+
+
+def test_enrolment_stops_at_new_machine_cap(tmp_path):
+    server = ApiServer(tmp_path, extra_config="[boot]\nmax_new_machines = 5\n")
+    api = Api(server.port, None)
+    admin = server.client("admin")
+    for k in range(5):
+        assert api.get(f"/boot/ipxe?mac=02:ef:00:00:00:{k:02x}&arch=x86_64").status == 200
+    r = api.get("/boot/ipxe?mac=02:ef:00:00:00:05&arch=x86_64")
+    assert r.status == 503, r
+    assert r.body["error"]["code"] == "enrolment_full"
+    assert "5 machines" in r.body["error"]["message"]
+    assert "max_new_machines" in r.body["error"]["message"]
+    assert admin.get("/api/v1/machines?mac=02:ef:00:00:00:05").body["total"] == 0
+    assert metric(api, "rackd_netboot_enrol_full_total") == 1
+    # Known machines keep booting, and a machine deleted frees a place.
+    assert api.get("/boot/ipxe?mac=02:ef:00:00:00:00&arch=x86_64").status == 200
+    first = admin.get("/api/v1/machines?mac=02:ef:00:00:00:00").body["items"][0]
+    assert admin.delete(f"/api/v1/machines/{first['id']}").status == 204
+    assert api.get("/boot/ipxe?mac=02:ef:00:00:00:05&arch=x86_64").status == 200
     server.stop()
 
 

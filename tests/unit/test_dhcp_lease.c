@@ -753,7 +753,7 @@ static void reserve(struct fixture *f, uint8_t last, uint32_t address)
 
 	(void)mac_client(last, candidate.mac);
 	(void)snprintf(candidate.state, sizeof(candidate.state), "new");
-	assert_int_equal(store_machine_enroll(f->st, &candidate, &machine, &created), 0);
+	assert_int_equal(store_machine_enroll(f->st, &candidate, 0, &machine, &created), 0);
 	assert_int_equal(store_txn_begin(f->st, true, &tx), 0);
 	assert_int_equal(store_interface_find_mac(tx, candidate.mac, &iface), 0);
 	ipaddr_from_v4(address, &ip.address);

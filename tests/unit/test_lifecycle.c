@@ -115,7 +115,7 @@ static struct store *store_with_machine(int64_t *ret_id)
 
 	(void)snprintf(m.state, sizeof(m.state), "new");
 	assert_int_equal(store_open(":memory:", &st), 0);
-	assert_int_equal(store_machine_enroll(st, &m, &got, &created), 0);
+	assert_int_equal(store_machine_enroll(st, &m, 0, &got, &created), 0);
 	*ret_id = got.id;
 	return st;
 }

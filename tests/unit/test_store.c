@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/store-inventory.h"
 #include "store/store.h"
 
 #include <cmocka.h>
@@ -133,15 +134,42 @@ static void machine_enroll_taken_hostname(void **state)
 	bool created;
 
 	(void)snprintf(c.hostname, sizeof(c.hostname), "m-525400000001");
-	assert_int_equal(store_machine_enroll(st, &c, &first, &created), 0);
+	assert_int_equal(store_machine_enroll(st, &c, 0, &first, &created), 0);
 	assert_true(created);
 	assert_string_equal(first.hostname, "m-525400000001");
 
 	c.mac[5] = 2;
-	assert_int_equal(store_machine_enroll(st, &c, &second, &created), 0);
+	assert_int_equal(store_machine_enroll(st, &c, 0, &second, &created), 0);
 	assert_true(created);
 	assert_int_not_equal(second.id, first.id);
 	assert_string_equal(second.hostname, "");
+}
+
+/* Enrolment stops at max_new machines in state new; known MACs still boot. */
+static void machine_enroll_cap(void **state)
+{
+	struct store *st = *state;
+	struct store_machine c = { .mac = { 0x52, 0x54, 0, 0, 0, 1 } }, m;
+	struct store_txn *tx;
+	bool created = true;
+
+	assert_int_equal(store_machine_enroll(st, &c, 2, &m, &created), 0);
+	c.mac[5] = 2;
+	assert_int_equal(store_machine_enroll(st, &c, 2, &m, &created), 0);
+	c.mac[5] = 3;
+	created = true;
+	assert_int_equal(store_machine_enroll(st, &c, 2, &m, &created), -EDQUOT);
+	assert_true(created);
+	c.mac[5] = 1;
+	assert_int_equal(store_machine_enroll(st, &c, 2, &m, &created), 0);
+	assert_false(created);
+	/* A deleted machine frees its place. */
+	assert_int_equal(store_txn_begin(st, true, &tx), 0);
+	assert_int_equal(store_machine_delete(tx, m.id, 0), 0);
+	assert_int_equal(store_txn_commit(tx), 0);
+	c.mac[5] = 3;
+	assert_int_equal(store_machine_enroll(st, &c, 2, &m, &created), 0);
+	assert_true(created);
 }
 
 static void machine_enroll_once(void **state)
@@ -156,11 +184,11 @@ static void machine_enroll_once(void **state)
 	memcpy(c.mac, macs[0], ADDR_MAC_LEN);
 	(void)snprintf(c.arch, sizeof(c.arch), "x86_64");
 	(void)snprintf(c.firmware, sizeof(c.firmware), "uefi");
-	assert_int_equal(store_machine_enroll(st, &c, &m, &created), 0);
+	assert_int_equal(store_machine_enroll(st, &c, 0, &m, &created), 0);
 	assert_true(created);
 	assert_string_equal(m.state, "new");
 	assert_string_equal(m.firmware, "uefi");
-	assert_int_equal(store_machine_enroll(st, &c, &again, &created), 0);
+	assert_int_equal(store_machine_enroll(st, &c, 0, &again, &created), 0);
 	assert_false(created);
 	assert_int_equal(again.id, m.id);
 
@@ -226,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(range_checks, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(lease_one_per_client, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(machine_enroll_once, open_memory, close_store),
+		cmocka_unit_test_setup_teardown(machine_enroll_cap, open_memory, close_store),
 		cmocka_unit_test_setup_teardown(machine_enroll_taken_hostname, open_memory,
 		                                close_store),
 		cmocka_unit_test(lease_survives_reopen),
