@@ -130,7 +130,9 @@ static int run(const struct config *cfg)
 	}
 	log_notice("rackd", "ready");
 	for (;;) {
-		struct timespec wait = { .tv_sec = server_housekeeping(srv) };
+		unsigned ms = server_housekeeping(srv);
+		struct timespec wait = { .tv_sec = ms / 1000,
+			                 .tv_nsec = (long)(ms % 1000) * 1000000 };
 
 		sig = sigtimedwait(&set, NULL, &wait);
 		if (sig < 0)

@@ -30,6 +30,7 @@ struct server {
 	struct http_server *http;
 	struct dns_server *dns;
 	struct lifecycle_service *lifecycle;
+	long pruned; /* events deleted so far in the current pruning run */
 };
 
 /* Writes the [subnet NAME] sections into the store; they win over API edits of the same name. */
@@ -176,37 +177,41 @@ int server_start(struct server *srv)
 	return r;
 }
 
-/* Events deleted per store transaction, and transactions per housekeeping call. */
-#define PRUNE_BATCH           1000
-#define PRUNE_BATCHES         20
-#define HOUSEKEEPING_INTERVAL 3600
+/*
+ * Events deleted per store transaction, the pause between two transactions
+ * while a backlog lasts, and the pause once it is gone (milliseconds).
+ */
+#define PRUNE_BATCH              1000
+#define PRUNE_PAUSE_MS           20u
+#define HOUSEKEEPING_INTERVAL_MS 3600000u
 
 unsigned server_housekeeping(struct server *srv)
 {
 	uint32_t days = srv->cfg->event_retention_days;
 	int64_t cutoff;
-	long total = 0;
-	int r = 0;
+	int r;
 
 	if (days == 0)
-		return HOUSEKEEPING_INTERVAL;
+		return HOUSEKEEPING_INTERVAL_MS;
 	cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
-	for (int i = 0; i < PRUNE_BATCHES; i++) {
-		r = store_event_prune(srv->store, cutoff, PRUNE_BATCH);
-		if (r < 0) {
-			log_error("rackd", "audit log pruning failed: %s",
-			          store_last_error(srv->store));
-			break;
-		}
-		total += r;
-		if (r < PRUNE_BATCH)
-			break;
+	r = store_event_prune(srv->store, cutoff, PRUNE_BATCH);
+	if (r < 0) {
+		log_error("rackd", "audit log pruning failed: %s", store_last_error(srv->store));
+		srv->pruned = 0;
+		return HOUSEKEEPING_INTERVAL_MS;
 	}
-	if (total > 0)
-		log_notice("rackd", "audit log: %ld events older than %u days deleted", total,
+	srv->pruned += r;
+	/*
+	 * One transaction per call, because the store's mutex is not fair: without a
+	 * pause the main thread takes it back before a waiting request thread wakes.
+	 */
+	if (r == PRUNE_BATCH)
+		return PRUNE_PAUSE_MS;
+	if (srv->pruned > 0)
+		log_notice("rackd", "audit log: %ld events older than %u days deleted", srv->pruned,
 		           days);
-	/* A full last batch means more are due: come back soon instead of holding the store. */
-	return r == PRUNE_BATCH ? 1 : HOUSEKEEPING_INTERVAL;
+	srv->pruned = 0;
+	return HOUSEKEEPING_INTERVAL_MS;
 }
 
 void server_stop(struct server *srv)

@@ -20,8 +20,9 @@ int server_start(struct server *srv);
 
 /*
  * Runs the periodic upkeep: deletes audit events older than
- * [server] event_retention_days, a bounded batch per call so the store is
- * never held for long. Returns the seconds until the next call is due.
+ * [server] event_retention_days, one bounded transaction per call so the
+ * store is never held for long. Returns the milliseconds until the next
+ * call is due: a short pause while a backlog remains, an hour otherwise.
  */
 unsigned server_housekeeping(struct server *srv);
 

@@ -263,6 +263,7 @@ static const char migration_5[] =
 /*
  * API tokens gain an expiry time (0: never) and the time they were last used.
  * Recording a use leaves the token's version, and so its ETag, as it was.
+ * Events get an index on their time.
  */
 static const char migration_6[] =
         "ALTER TABLE api_tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
@@ -270,7 +271,9 @@ static const char migration_6[] =
         "DROP TRIGGER api_tokens_version;"
         "CREATE TRIGGER api_tokens_version AFTER UPDATE OF name, role, expires ON api_tokens"
         "  WHEN NEW.version = OLD.version BEGIN"
-        "  UPDATE api_tokens SET version = OLD.version + 1 WHERE id = NEW.id; END;";
+        "  UPDATE api_tokens SET version = OLD.version + 1 WHERE id = NEW.id; END;"
+        /* Retention deletes the oldest events, and lists filter on since and until. */
+        "CREATE INDEX events_time ON events(time);";
 
 const struct store_migration store_migrations[] = {
 	{ 1, migration_1 }, { 2, migration_2 }, { 3, migration_3 },

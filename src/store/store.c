@@ -1090,10 +1090,10 @@ int store_event_prune(struct store *st, int64_t cutoff, int max)
 	int r;
 
 	pthread_mutex_lock(&st->lock);
-	/* Ids follow insertion order, so the oldest events are the lowest ids. */
+	/* The events_time index finds the due events without a scan of the table. */
 	r = prepare(st,
 	            "DELETE FROM events WHERE id IN"
-	            " (SELECT id FROM events WHERE time < ? ORDER BY id LIMIT ?)",
+	            " (SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)",
 	            &stmt);
 	if (r == 0) {
 		sqlite3_bind_int64(stmt, 1, cutoff);

@@ -530,3 +530,34 @@ def test_old_events_pruned(tmp_path):
         assert server.log_events(message="audit log: 1 events older than 30 days deleted")
     finally:
         server.stop()
+
+
+def test_event_backlog_pruned_in_one_run(tmp_path):
+    """A backlog larger than one transaction goes one batch at a time, logged once at the end."""
+    now = int(time.time())
+
+    def seed(db):
+        with sqlite3.connect(db) as conn:
+            conn.executemany("INSERT INTO events (time, actor, kind, object)"
+                             " VALUES (?, 'backlog', 'site.created', 'site/1')",
+                             ((now - 400 * 86400 + k,) for k in range(25000)))
+            conn.execute("INSERT INTO events (time, actor, kind, object)"
+                         " VALUES (?, 'backlog', 'site.created', 'site/2')", (now - 86400,))
+
+    server = ApiServer(tmp_path, seed=seed)
+    try:
+        reader = server.client("reader")
+        deadline = time.monotonic() + 30
+        while not server.log_events(subsystem="rackd", level="notice",
+                                    message="audit log: 25000 events older than 90 days deleted"):
+            assert time.monotonic() < deadline, server.tail()
+            # Requests are served while the backlog is worked through.
+            assert reader.get("/api/v1/sites").status == 200
+            time.sleep(0.05)
+        left = reader.get("/api/v1/events?actor=backlog").body
+        assert [e["object"] for e in left["items"]] == ["site/2"]
+        deleted = [e for e in server.log_events(subsystem="rackd")
+                   if e["message"].startswith("audit log:")]
+        assert len(deleted) == 1, deleted
+    finally:
+        server.stop()
