@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lldp-listen -- the AF_PACKET side of LLDP: interface discovery with
- * if_nameindex() and SIOCGIFFLAGS, multicast membership, and the receive
- * loop that keeps one table entry per sender (chassis ID and port ID) and
- * interface.
+ * if_nameindex() and SIOCGIFFLAGS, multicast membership, the frames this
+ * host announces itself with, and the receive loop that keeps one table
+ * entry per sender (chassis ID and port ID) and interface.
  */
 #include "agent/lldp-listen.h"
 
@@ -40,9 +40,14 @@
  */
 #define LLDP_CARRIER_GRACE_MS 5000
 
+/* msgTxInterval and msgTxHold of IEEE 802.1AB: a frame every 30 s, each valid for 4 of them. */
+#define LLDP_TX_INTERVAL_MS 30000
+#define LLDP_TX_TTL         120
+
 struct lldp_iface {
 	int ifindex;
 	char name[IF_NAMESIZE];
+	uint8_t mac[6];
 };
 
 struct lldp_listener {
@@ -54,7 +59,11 @@ struct lldp_listener {
 	size_t n_table;
 	size_t n_dropped; /* neighbours that did not fit in the table */
 	size_t n_bad;
-	uint64_t opened_ms; /* CLOCK_MONOTONIC, see log_now_ms() */
+	uint64_t opened_ms;                 /* CLOCK_MONOTONIC, see log_now_ms() */
+	char system_name[LLDP_TEXT_STRLEN]; /* announced; "" for no announcements */
+	char system_description[LLDP_TEXT_STRLEN];
+	uint64_t next_announce_ms;
+	size_t n_sent;
 };
 
 static int lldp_iface_flags(const struct lldp_listener *l, const char *name, short *ret_flags)
@@ -69,14 +78,17 @@ static int lldp_iface_flags(const struct lldp_listener *l, const char *name, sho
 	return 0;
 }
 
-static bool lldp_iface_is_ethernet(const struct lldp_listener *l, const char *name)
+/* True for an Ethernet interface; fills mac with its address. */
+static bool lldp_iface_is_ethernet(const struct lldp_listener *l, const char *name, uint8_t mac[6])
 {
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
 	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	return ioctl(l->ctl_fd, SIOCGIFHWADDR, &ifr) == 0 &&
-	       ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	if (ioctl(l->ctl_fd, SIOCGIFHWADDR, &ifr) < 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return false;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return true;
 }
 
 /* Joins 01:80:c2:00:00:0e on one interface; NICs drop that group unless asked for it. */
@@ -104,10 +116,11 @@ static int lldp_add_interfaces(struct lldp_listener *l)
 		return -errno;
 	for (struct if_nameindex *it = list; it->if_index != 0 && it->if_name != NULL; it++) {
 		struct lldp_iface *iface;
+		uint8_t mac[6];
 		short flags;
 
 		if (lldp_iface_flags(l, it->if_name, &flags) < 0 || !(flags & IFF_UP) ||
-		    (flags & IFF_LOOPBACK) || !lldp_iface_is_ethernet(l, it->if_name))
+		    (flags & IFF_LOOPBACK) || !lldp_iface_is_ethernet(l, it->if_name, mac))
 			continue;
 		if (l->n_ifaces == LLDP_LISTEN_IFACES_MAX)
 			break;
@@ -117,6 +130,7 @@ static int lldp_add_interfaces(struct lldp_listener *l)
 		iface = &l->ifaces[l->n_ifaces++];
 		iface->ifindex = (int)it->if_index;
 		(void)snprintf(iface->name, sizeof(iface->name), "%s", it->if_name);
+		memcpy(iface->mac, mac, sizeof(mac));
 	}
 	if_freenameindex(list);
 	return 0;
@@ -150,6 +164,53 @@ int lldp_listen_open(struct lldp_listener **ret_listener)
 out_free:
 	lldp_listen_free(l);
 	return r;
+}
+
+/* Sends one frame with ttl on every interface listened on; a failed send is skipped. */
+static void lldp_send_all(struct lldp_listener *l, uint16_t ttl)
+{
+	static const uint8_t group[] = LLDP_MULTICAST_MAC;
+	uint8_t frame[LLDP_BUILD_FRAME_MAX];
+
+	for (size_t i = 0; i < l->n_ifaces; i++) {
+		const struct lldp_iface *iface = &l->ifaces[i];
+		struct lldp_local local = { .ifname = iface->name,
+			                    .system_name = l->system_name,
+			                    .system_description = l->system_description,
+			                    .ttl = ttl };
+		struct sockaddr_ll to = { .sll_family = AF_PACKET,
+			                  .sll_protocol = htons(LLDP_ETHERTYPE),
+			                  .sll_ifindex = iface->ifindex,
+			                  .sll_halen = sizeof(group) };
+		int len;
+
+		memcpy(local.mac, iface->mac, sizeof(local.mac));
+		memcpy(to.sll_addr, group, sizeof(group));
+		len = lldp_build_frame(&local, frame, sizeof(frame));
+		if (len < 0)
+			continue;
+		if (sendto(l->fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			log_debug("lldp", "frame not sent: %s iface=%s", strerror(errno),
+			          iface->name);
+			continue;
+		}
+		l->n_sent++;
+	}
+}
+
+void lldp_listen_announce(struct lldp_listener *listener, const char *system_name,
+                          const char *system_description)
+{
+	(void)snprintf(listener->system_name, sizeof(listener->system_name), "%s", system_name);
+	(void)snprintf(listener->system_description, sizeof(listener->system_description), "%s",
+	               system_description);
+	lldp_send_all(listener, LLDP_TX_TTL);
+	listener->next_announce_ms = log_now_ms() + LLDP_TX_INTERVAL_MS;
+}
+
+size_t lldp_listen_frames_sent(const struct lldp_listener *listener)
+{
+	return listener->n_sent;
 }
 
 size_t lldp_listen_interface_count(const struct lldp_listener *listener)
@@ -292,6 +353,10 @@ int lldp_listen_run(struct lldp_listener *listener, uint64_t deadline_ms)
 		now = log_now_ms();
 		if (r < 0 || now >= deadline_ms || lldp_is_complete(listener, now))
 			break;
+		if (listener->next_announce_ms != 0 && now >= listener->next_announce_ms) {
+			lldp_send_all(listener, LLDP_TX_TTL);
+			listener->next_announce_ms = now + LLDP_TX_INTERVAL_MS;
+		}
 		timeout =
 		        deadline_ms - now < LLDP_POLL_MS ? (int)(deadline_ms - now) : LLDP_POLL_MS;
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {

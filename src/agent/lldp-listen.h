@@ -2,7 +2,9 @@
 /*
  * lldp-listen -- receives LLDP frames on every Ethernet interface that is up
  * (loopback excluded) through one AF_PACKET socket, and keeps a table of the
- * neighbours heard on each. Receive only: rackd-agent sends no LLDP.
+ * neighbours heard on each. After lldp_listen_announce() it also sends this
+ * host's own frames on those interfaces, so the switches learn which port it
+ * is on.
  */
 #pragma once
 
@@ -24,6 +26,18 @@ struct lldp_listener;
  * (-EPERM without CAP_NET_RAW). Logs nothing.
  */
 int lldp_listen_open(struct lldp_listener **ret_listener);
+
+/*
+ * Sends a frame on every interface listened on: chassis ID the interface's
+ * MAC, port ID its name, system name and description as given, TTL 120 s.
+ * lldp_listen_run() repeats it every 30 s while it waits. A failed send is
+ * skipped and logged at debug level.
+ */
+void lldp_listen_announce(struct lldp_listener *listener, const char *system_name,
+                          const char *system_description);
+
+/* Number of frames sent so far. */
+size_t lldp_listen_frames_sent(const struct lldp_listener *listener);
 
 /* Number of interfaces listened on. */
 size_t lldp_listen_interface_count(const struct lldp_listener *listener);

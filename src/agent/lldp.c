@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lldp -- LLDPDU parsing. Every TLV is read through the bounds-checked wire
- * reader. Each TLV value gets its own reader, so an inner length can never
- * reach past its TLV.
+ * lldp -- LLDPDU parsing and building. Every TLV is read through the
+ * bounds-checked wire reader, and each TLV value gets its own reader, so an
+ * inner length can never reach past its TLV. Frames are written through the
+ * wire writer.
  */
 #include "agent/lldp.h"
 
@@ -342,4 +343,55 @@ bool lldp_neighbor_same_sender(const struct lldp_neighbor *a, const struct lldp_
 	return a->chassis_id_subtype == b->chassis_id_subtype &&
 	       a->port_id_subtype == b->port_id_subtype &&
 	       strcmp(a->chassis_id, b->chassis_id) == 0 && strcmp(a->port_id, b->port_id) == 0;
+}
+
+/* Writes a TLV header: 7 bits of type, 9 bits of length. */
+static void lldp_write_tlv_header(struct wire_writer *w, uint8_t type, size_t len)
+{
+	wire_write_u16(w, (uint16_t)((unsigned)type << 9 | (len & 0x1ff)));
+}
+
+/* Writes a text TLV, cut at 255 bytes; an empty text writes nothing. */
+static void lldp_write_text(struct wire_writer *w, uint8_t type, const char *text)
+{
+	size_t n = strnlen(text, 255);
+
+	if (n == 0)
+		return;
+	lldp_write_tlv_header(w, type, n);
+	wire_write_bytes(w, text, n);
+}
+
+int lldp_build_frame(const struct lldp_local *local, uint8_t *buf, size_t size)
+{
+	static const uint8_t group[] = LLDP_MULTICAST_MAC;
+	size_t ifname_len = strnlen(local->ifname, 255);
+	struct wire_writer w;
+
+	if (ifname_len == 0)
+		return -EINVAL;
+	wire_writer_init(&w, buf, size);
+	wire_write_bytes(&w, group, sizeof(group));
+	wire_write_bytes(&w, local->mac, sizeof(local->mac));
+	wire_write_u16(&w, LLDP_ETHERTYPE);
+
+	lldp_write_tlv_header(&w, LLDP_TLV_CHASSIS_ID, 1 + sizeof(local->mac));
+	wire_write_u8(&w, LLDP_CHASSIS_MAC_ADDRESS);
+	wire_write_bytes(&w, local->mac, sizeof(local->mac));
+	lldp_write_tlv_header(&w, LLDP_TLV_PORT_ID, 1 + ifname_len);
+	wire_write_u8(&w, LLDP_PORT_INTERFACE_NAME);
+	wire_write_bytes(&w, local->ifname, ifname_len);
+	lldp_write_tlv_header(&w, LLDP_TLV_TTL, 2);
+	wire_write_u16(&w, local->ttl);
+
+	lldp_write_text(&w, LLDP_TLV_PORT_DESCRIPTION, local->ifname);
+	lldp_write_text(&w, LLDP_TLV_SYSTEM_NAME, local->system_name);
+	lldp_write_text(&w, LLDP_TLV_SYSTEM_DESCRIPTION, local->system_description);
+	lldp_write_tlv_header(&w, LLDP_TLV_END, 0);
+	/* Frames shorter than Ethernet's 60-byte minimum (FCS not counted) are padded. */
+	if (wire_writer_len(&w) < 60)
+		wire_write_zeros(&w, 60 - wire_writer_len(&w));
+	if (wire_writer_error(&w) < 0)
+		return -ENOBUFS;
+	return (int)wire_writer_len(&w);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lldp -- parser for IEEE 802.1AB Link Layer Discovery Protocol frames, as a
- * switch port sends them to the LLDP multicast address 01:80:c2:00:00:0e.
+ * switch port sends them to the LLDP multicast address 01:80:c2:00:00:0e,
+ * and the builder of the frames rackd-agent sends itself.
  * Pure: no I/O, no allocation, no logging.
  */
 #pragma once
@@ -111,3 +112,24 @@ const char *lldp_port_subtype_name(uint8_t subtype);
 
 /* True when a and b come from the same sender: the same chassis ID and port ID. */
 bool lldp_neighbor_same_sender(const struct lldp_neighbor *a, const struct lldp_neighbor *b);
+
+/* An LLDPDU with the standard's mandatory and optional basic TLVs fits in this. */
+#define LLDP_BUILD_FRAME_MAX 1500
+
+/* The announcement of one interface of this host. */
+struct lldp_local {
+	uint8_t mac[6];                 /* source address and chassis ID (MAC address subtype) */
+	const char *ifname;             /* port ID (interface name subtype) and port description */
+	const char *system_name;        /* "" leaves the TLV out */
+	const char *system_description; /* "" leaves the TLV out */
+	uint16_t ttl;                   /* seconds; 0 withdraws this host from the neighbour */
+};
+
+/*
+ * Writes the Ethernet frame (to 01:80:c2:00:00:0e, EtherType 0x88cc) with
+ * the LLDPDU of local into buf: Chassis ID, Port ID, Time To Live, Port
+ * Description, System Name, System Description, End. Strings are cut at
+ * 255 bytes. Returns the frame length, or -EINVAL for an empty ifname and
+ * -ENOBUFS when size is too small.
+ */
+int lldp_build_frame(const struct lldp_local *local, uint8_t *buf, size_t size);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "agent/facts.h"
 #include "agent/http.h"
 #include "agent/lldp-listen.h"
+#include "agent/lldp.h"
 #include "agent/task.h"
 #include "core/addr.h"
 #include "core/log.h"
@@ -313,12 +315,14 @@ static void agent_log_facts(const struct facts *f)
 
 /*
  * Opens the LLDP listener before the facts are collected, so frames arriving
- * meanwhile count. Returns NULL when facts come from a test tree (--root) or
- * the listener failed; the report then goes out without neighbours.
+ * meanwhile count, and announces this host on each interface. Returns NULL when facts come from a
+ * test tree (--root) or the listener failed; the report then goes out without neighbours.
  */
 static struct lldp_listener *agent_lldp_open(const struct agent_options *opts)
 {
+	char name[LLDP_TEXT_STRLEN], description[LLDP_TEXT_STRLEN];
 	struct lldp_listener *l;
+	struct utsname un;
 	int r;
 
 	if (opts->root[0] != '\0')
@@ -329,18 +333,25 @@ static struct lldp_listener *agent_lldp_open(const struct agent_options *opts)
 		            strerror(-r));
 		return NULL;
 	}
+	if (gethostname(name, sizeof(name)) < 0)
+		name[0] = '\0';
+	name[sizeof(name) - 1] = '\0';
+	if (uname(&un) == 0)
+		(void)snprintf(description, sizeof(description), "rackd-agent %s, %s %s %s",
+		               RACKD_VERSION, un.sysname, un.release, un.machine);
+	else
+		(void)snprintf(description, sizeof(description), "rackd-agent %s", RACKD_VERSION);
+	lldp_listen_announce(l, name, description);
 	return l;
 }
 
 /* Waits for neighbours until deadline_ms and copies them into facts. */
 static void agent_lldp_collect(struct lldp_listener *l, uint64_t deadline_ms, struct facts *facts)
 {
-	char ifaces[16], neighbors[16], bad[16], waited[24];
+	char ifaces[16], neighbors[16], bad[16], sent[16], waited[24];
 	const struct log_field fields[] = {
-		{ "interfaces", ifaces },
-		{ "neighbors", neighbors },
-		{ "bad_frames", bad },
-		{ "waited_ms", waited },
+		{ "interfaces", ifaces }, { "neighbors", neighbors }, { "bad_frames", bad },
+		{ "frames_sent", sent },  { "waited_ms", waited },
 	};
 	uint64_t start = log_now_ms();
 	int r;
@@ -356,8 +367,9 @@ static void agent_lldp_collect(struct lldp_listener *l, uint64_t deadline_ms, st
 	(void)snprintf(ifaces, sizeof(ifaces), "%zu", lldp_listen_interface_count(l));
 	(void)snprintf(neighbors, sizeof(neighbors), "%zu", facts->n_lldp);
 	(void)snprintf(bad, sizeof(bad), "%zu", lldp_listen_bad_frames(l));
+	(void)snprintf(sent, sizeof(sent), "%zu", lldp_listen_frames_sent(l));
 	(void)snprintf(waited, sizeof(waited), "%llu", (unsigned long long)(log_now_ms() - start));
-	log_fields(LOG_LEVEL_INFO, "agent", fields, 4, "lldp listening done");
+	log_fields(LOG_LEVEL_INFO, "agent", fields, 5, "lldp listening done");
 }
 
 /* Checks that the parameters needed to send are present and usable. */

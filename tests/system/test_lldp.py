@@ -5,7 +5,10 @@ lldpd (Debian package lldpd) runs inside the virtual rack's namespace on the
 machine's tap, sending a frame every second under a known system name with
 the tap's name as its port ID. One BIOS QEMU machine is commissioned over
 IPMI as in test_lifecycle.py, and its stored facts must name lldpd's chassis
-ID, system name and management address and the tap as the port. A second
+ID, system name and management address and the tap as the port. lldpd in
+turn must list the agent as its neighbour on the tap: the machine's MAC as
+chassis ID, its interface name as port ID, rackd-agent in the system
+description. A second
 part posts malformed lldp facts to the agent report endpoint of a rackd on
 loopback and expects 400 with code invalid_lldp.
 
@@ -102,6 +105,14 @@ class Lldpd:
         raise AssertionError(f"lldpd did not report system name {system_name} on "
                              f"{self.socket}: " + self.log_text())
 
+    def neighbors(self):
+        """What lldpcli shows of the neighbours lldpd heard, as JSON text."""
+        r = subprocess.run(["ip", "netns", "exec", self.namespace, LLDPCLI, "-u",
+                            str(self.socket), "show", "neighbors", "-f", "json"],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
     def log_text(self):
         return (self.dir / "lldpd.log").read_text(errors="replace")[-2000:]
 
@@ -160,6 +171,14 @@ def test_commission_reports_lldpd_neighbor(rack):
     assert vrack.SERVER_ADDRESS in neighbor["management_addresses"]
     assert neighbor["ttl"] > 0
     assert neighbor["vlan_id"] is None
+
+    # The agent announced itself, and its frame (TTL 120 s) is still held.
+    heard = json.loads(rack.lldpd.neighbors())["lldp"]
+    assert heard, "lldpd heard no neighbour: " + rack.lldpd.log_text()
+    text = json.dumps(heard)
+    assert rack.machine.mac.lower() in text.lower(), text
+    assert f'"value": "{nic["name"]}"' in text, text
+    assert "rackd-agent" in text, text
 
 
 @needs_rack

@@ -446,6 +446,67 @@ static void test_frame_header(void **state)
 	assert_string_equal(n.port_id, "swp7");
 }
 
+static void test_built_frame_parses(void **state)
+{
+	static const uint8_t group[] = LLDP_MULTICAST_MAC;
+	struct lldp_local local = { .mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
+		                    .ifname = "enp0s3",
+		                    .system_name = "node-1",
+		                    .system_description = "rackd-agent test",
+		                    .ttl = 120 };
+	uint8_t buf[LLDP_BUILD_FRAME_MAX];
+	struct lldp_neighbor n;
+	int len;
+
+	(void)state;
+	len = lldp_build_frame(&local, buf, sizeof(buf));
+	assert_true(len > 14);
+	assert_memory_equal(buf, group, sizeof(group));
+	assert_memory_equal(buf + 6, local.mac, 6);
+	assert_int_equal(buf[12] << 8 | buf[13], LLDP_ETHERTYPE);
+	assert_int_equal(lldp_parse_frame(buf, (size_t)len, &n), 0);
+	assert_int_equal(n.chassis_id_subtype, LLDP_CHASSIS_MAC_ADDRESS);
+	assert_string_equal(n.chassis_id, "52:54:00:12:34:56");
+	assert_int_equal(n.port_id_subtype, LLDP_PORT_INTERFACE_NAME);
+	assert_string_equal(n.port_id, "enp0s3");
+	assert_int_equal(n.ttl, 120);
+	assert_string_equal(n.port_description, "enp0s3");
+	assert_string_equal(n.system_name, "node-1");
+	assert_string_equal(n.system_description, "rackd-agent test");
+}
+
+static void test_built_frame_limits(void **state)
+{
+	struct lldp_local local = { .mac = { 0x52, 0x54, 0, 0, 0, 1 },
+		                    .ifname = "e",
+		                    .system_name = "",
+		                    .system_description = "" };
+	uint8_t buf[LLDP_BUILD_FRAME_MAX];
+	char long_name[300];
+	struct lldp_neighbor n;
+	int len;
+
+	(void)state;
+	/* A short frame is padded to the Ethernet minimum, and the padding is not read. */
+	len = lldp_build_frame(&local, buf, sizeof(buf));
+	assert_int_equal(len, 60);
+	assert_int_equal(lldp_parse_frame(buf, (size_t)len, &n), 0);
+	assert_int_equal(n.ttl, 0);
+	assert_string_equal(n.system_name, "");
+
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	local.system_name = long_name;
+	len = lldp_build_frame(&local, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(lldp_parse_frame(buf, (size_t)len, &n), 0);
+	assert_int_equal(strlen(n.system_name), 255);
+
+	assert_int_equal(lldp_build_frame(&local, buf, 40), -ENOBUFS);
+	local.ifname = "";
+	assert_int_equal(lldp_build_frame(&local, buf, sizeof(buf)), -EINVAL);
+}
+
 static void test_same_sender(void **state)
 {
 	struct lldp_neighbor a, b;
@@ -465,6 +526,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mandatory_only),
+		cmocka_unit_test(test_built_frame_parses),
+		cmocka_unit_test(test_built_frame_limits),
 		cmocka_unit_test(test_optional_tlvs),
 		cmocka_unit_test(test_chassis_subtypes),
 		cmocka_unit_test(test_port_subtypes),
