@@ -110,6 +110,7 @@ static int create_services(struct server *srv)
 			log_error("rackd", "tftp server setup failed: %s", strerror(-r));
 			return r;
 		}
+		http_server_set_tftp(srv->http, srv->tftp);
 	}
 	if (cfg->dns_enabled) {
 		r = dns_server_new(cfg, srv->store, &srv->dns);
@@ -117,6 +118,7 @@ static int create_services(struct server *srv)
 			log_error("rackd", "dns server setup failed: %s", strerror(-r));
 			return r;
 		}
+		http_server_set_dns(srv->http, srv->dns);
 	}
 	if (cfg->ra_enabled) {
 		r = ra_sender_new(cfg, &srv->ra);

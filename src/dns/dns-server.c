@@ -47,8 +47,19 @@
 
 struct dns_server;
 
+/*
+ * Query counters written by one thread only, so a relaxed load and store
+ * count without a locked instruction; other threads read them relaxed.
+ */
+struct query_counters {
+	atomic_uint_least64_t queries;
+	atomic_uint_least64_t unanswered;
+	atomic_uint_least64_t rcodes[16];
+};
+
 struct dns_worker {
 	struct dns_server *srv;
+	struct query_counters counters;
 	pthread_t thread;
 	int fd;
 	bool started;
@@ -75,10 +86,11 @@ struct tcp_conn {
 
 /* TCP connections closed or rejected to keep the service available. */
 struct tcp_counters {
-	uint64_t per_client_rejected; /* over [dns] tcp_connections_per_client */
-	uint64_t idle_evicted;        /* closed to make room when all slots were taken */
-	uint64_t output_stalled;      /* queued answers not read within TCP_IDLE_MS */
-	uint64_t output_overflow;     /* queued output above its cap */
+	atomic_uint_least64_t per_client_rejected; /* over [dns] tcp_connections_per_client */
+	atomic_uint_least64_t idle_evicted;    /* closed to make room when all slots were taken */
+	atomic_uint_least64_t output_stalled;  /* queued answers not read within TCP_IDLE_MS */
+	atomic_uint_least64_t output_overflow; /* queued output above its cap */
+	struct query_counters queries;
 };
 
 struct notify_entry {
@@ -111,7 +123,7 @@ struct dns_server {
 	_Atomic(struct dns_snapshot *) tcp_hazard;
 	struct tcp_conn *conns[TCP_CONNS_MAX];
 	uint8_t tcp_scratch[DNS_TCP_MAX];
-	struct tcp_counters tcp_counters; /* touched only by the TCP thread */
+	struct tcp_counters tcp_counters; /* written only by the TCP thread */
 	struct log_ratelimit tcp_rl;
 
 	pthread_t refresher;
@@ -504,6 +516,23 @@ static void *refresher_main(void *arg)
 	return NULL;
 }
 
+/* Adds one to a counter that only the calling thread writes. */
+static void count(atomic_uint_least64_t *counter)
+{
+	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+}
+
+/* Counts a query, and the RCODE its response header carries when dns_answer() returned r == 0. */
+static void count_query(struct query_counters *c, int r, const struct dns_answer_info *info)
+{
+	count(&c->queries);
+	if (r < 0)
+		count(&c->unanswered);
+	else
+		count(&c->rcodes[info->rcode & 0x0f]);
+}
+
 /* UDP */
 
 static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *iovs,
@@ -517,14 +546,18 @@ static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *
 
 	for (int i = 0; i < n; i++) {
 		struct dns_answer_opts opts = { .tcp = false, .keys = &srv->keys };
+		struct dns_answer_info info;
 		size_t len;
+		int r;
 
 		if (peers[i].sin_family != AF_INET)
 			continue;
 		transfer_acl(srv->cfg, ntohl(peers[i].sin_addr.s_addr), &opts);
 		opts.now = wall_seconds();
-		if (dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
-		               sizeof(w->out[n_out]), &len, NULL) < 0)
+		r = dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
+		               sizeof(w->out[n_out]), &len, &info);
+		count_query(&w->counters, r, &info);
+		if (r < 0)
 			continue;
 		out_iov[n_out] = (struct iovec){ .iov_base = w->out[n_out], .iov_len = len };
 		out[n_out].msg_hdr = (struct msghdr){ .msg_name = &peers[i],
@@ -623,16 +656,16 @@ static void conn_close(struct dns_server *srv, size_t slot)
 	srv->conns[slot] = NULL;
 }
 
-static void conn_close_counted(struct dns_server *srv, size_t slot, uint64_t *counter,
+static void conn_close_counted(struct dns_server *srv, size_t slot, atomic_uint_least64_t *counter,
                                const char *reason)
 {
 	char ip[ADDR_IPV4_STRLEN];
 
-	(*counter)++;
+	count(counter);
 	addr_format_ipv4(srv->conns[slot]->peer, ip);
 	if (log_ratelimit_allow(&srv->tcp_rl))
 		log_warning("dns", "TCP connection from %s closed: %s total=%llu", ip, reason,
-		            (unsigned long long)*counter);
+		            (unsigned long long)atomic_load(counter));
 	conn_close(srv, slot);
 }
 
@@ -690,6 +723,7 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 
 	r = dns_answer(snap, msg, len, &opts, srv->tcp_scratch, sizeof(srv->tcp_scratch), &out_len,
 	               &info);
+	count_query(&srv->tcp_counters.queries, r, &info);
 	if (r == 0 && info.transfer) {
 		struct dns_query q;
 
@@ -837,14 +871,14 @@ static bool accept_allowed(struct dns_server *srv, int fd, uint32_t peer)
 
 	if (conns_from(srv, peer) < srv->cfg->dns_tcp_per_client)
 		return true;
-	srv->tcp_counters.per_client_rejected++;
+	count(&srv->tcp_counters.per_client_rejected);
 	addr_format_ipv4(peer, ip);
 	if (log_ratelimit_allow(&srv->tcp_rl))
 		log_warning(
 		        "dns",
 		        "TCP connection from %s rejected: %u connections from this address are open total=%llu",
 		        ip, srv->cfg->dns_tcp_per_client,
-		        (unsigned long long)srv->tcp_counters.per_client_rejected);
+		        (unsigned long long)atomic_load(&srv->tcp_counters.per_client_rejected));
 	(void)close(fd);
 	return false;
 }
@@ -1046,6 +1080,34 @@ int dns_server_start(struct dns_server *srv)
 	for (size_t i = 0; i < atomic_load(&srv->current)->n_zones; i++)
 		notify_queue(srv, &atomic_load(&srv->current)->zones[i]);
 	return 0;
+}
+
+void dns_server_get_stats(struct dns_server *srv, struct dns_stats *ret_stats)
+{
+	const struct tcp_counters *t = &srv->tcp_counters;
+	struct dns_stats s = {
+		.tcp_queries = atomic_load_explicit(&t->queries.queries, memory_order_relaxed),
+		.unanswered = atomic_load_explicit(&t->queries.unanswered, memory_order_relaxed),
+		.tcp_per_client_rejected =
+		        atomic_load_explicit(&t->per_client_rejected, memory_order_relaxed),
+		.tcp_idle_evicted = atomic_load_explicit(&t->idle_evicted, memory_order_relaxed),
+		.tcp_output_stalled =
+		        atomic_load_explicit(&t->output_stalled, memory_order_relaxed),
+		.tcp_output_overflow =
+		        atomic_load_explicit(&t->output_overflow, memory_order_relaxed),
+	};
+
+	for (size_t k = 0; k < 16; k++)
+		s.rcodes[k] = atomic_load_explicit(&t->queries.rcodes[k], memory_order_relaxed);
+	for (size_t i = 0; i < srv->n_workers; i++) {
+		const struct query_counters *c = &srv->workers[i].counters;
+
+		s.udp_queries += atomic_load_explicit(&c->queries, memory_order_relaxed);
+		s.unanswered += atomic_load_explicit(&c->unanswered, memory_order_relaxed);
+		for (size_t k = 0; k < 16; k++)
+			s.rcodes[k] += atomic_load_explicit(&c->rcodes[k], memory_order_relaxed);
+	}
+	*ret_stats = s;
 }
 
 void dns_server_stop(struct dns_server *srv)

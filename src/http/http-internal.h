@@ -46,6 +46,8 @@ struct http_server {
 	atomic_uint_least64_t enrol_full;         /* ... by [boot] max_new_machines */
 	struct lifecycle_service *lifecycle;      /* machine lifecycle and BMCs; NULL until set */
 	struct dhcp_server *dhcp;                 /* counters for /metrics; NULL when DHCP is off */
+	struct dns_server *dns;                   /* ... NULL when DNS is off */
+	struct tftp_server *tftp;                 /* ... NULL when TFTP is off */
 };
 
 /* One request: its method, path, body (capped) and peer. */

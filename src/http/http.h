@@ -29,7 +29,12 @@ void http_server_set_lifecycle(struct http_server *srv, struct lifecycle_service
 
 struct dhcp_server;
 
-/* Hands the DHCP server (borrowed) to GET /metrics; call before http_server_start(). */
+struct dns_server;
+struct tftp_server;
+
+/* Hand the services (borrowed) to GET /metrics; call before http_server_start(). */
 void http_server_set_dhcp(struct http_server *srv, struct dhcp_server *dhcp);
+void http_server_set_dns(struct http_server *srv, struct dns_server *dns);
+void http_server_set_tftp(struct http_server *srv, struct tftp_server *tftp);
 
 void http_server_free(struct http_server *srv);

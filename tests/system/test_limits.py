@@ -42,7 +42,8 @@ def test_enrolment_rate_limited_per_client(tmp_path):
     assert api.get("/boot/ipxe?mac=02:ee:00:00:00:00&arch=x86_64").status == 200
     listed = server.client("reader").get("/api/v1/machines?limit=100").body
     assert listed["total"] <= 40
-    assert metric(api, "rackd_netboot_enrol_rate_limited_total") == statuses.count(429)
+    assert metric(api, 'rackd_netboot_enrol_rejected_total{reason="rate_limited"}') \
+        == statuses.count(429)
     server.stop()
 
 
@@ -65,7 +66,7 @@ def test_enrolment_stops_at_new_machine_cap(tmp_path):
     assert "5 machines" in r.body["error"]["message"]
     assert "max_new_machines" in r.body["error"]["message"]
     assert admin.get("/api/v1/machines?mac=02:ef:00:00:00:05").body["total"] == 0
-    assert metric(api, "rackd_netboot_enrol_full_total") == 1
+    assert metric(api, 'rackd_netboot_enrol_rejected_total{reason="full"}') == 1
     # Known machines keep booting, and a machine deleted frees a place.
     assert api.get("/boot/ipxe?mac=02:ef:00:00:00:00&arch=x86_64").status == 200
     first = admin.get("/api/v1/machines?mac=02:ef:00:00:00:00").body["items"][0]
