@@ -327,7 +327,7 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	r = srv->cfg->http_netboot_requires_lease ? peer_holds_lease(srv, req->peer, candidate.mac)
 	                                          : 0;
 	if (r == -EPERM) {
-		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+		if (http_warning_allowed(srv))
 			log_warning(
 			        "http",
 			        "boot script for %s rejected: peer has no DHCP lease for it peer=%s",
@@ -341,7 +341,7 @@ enum MHD_Result http_boot_script(struct http_request *req)
 	if (r == 0 && store_machine_find_by_mac(srv->store, candidate.mac, &m) == -ENOENT &&
 	    !enrol_allowed(srv, req->peer)) {
 		atomic_fetch_add(&srv->enrol_rate_limited, 1);
-		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+		if (http_warning_allowed(srv))
 			log_warning("http",
 			            "enrolment of %s rejected: too many new machines from peer=%s",
 			            mac, req->peer);
@@ -355,7 +355,7 @@ enum MHD_Result http_boot_script(struct http_request *req)
 		                         &m, &created);
 	if (r == -EDQUOT) {
 		atomic_fetch_add(&srv->enrol_full, 1);
-		if (log_ratelimit_allow(&srv->enrol_warning_rl))
+		if (http_warning_allowed(srv))
 			log_warning(
 			        "http",
 			        "enrolment of %s rejected: %u machines are in state new peer=%s",

@@ -398,7 +398,7 @@ static enum MHD_Result cloud_init(struct http_request *req, const char *rest)
 	}
 	if (req->srv->cfg->http_netboot_requires_lease && !peer_is_machine(req, id)) {
 		json_decref(v.task);
-		if (log_ratelimit_allow(&req->srv->enrol_warning_rl))
+		if (http_warning_allowed(req->srv))
 			log_warning("http",
 			            "cloud-init data of machine %" PRId64
 			            " rejected: peer has no DHCP lease of its MACs peer=%s",

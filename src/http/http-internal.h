@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +42,8 @@ struct http_server {
 	char *tls_key_pem;
 	int boot_dir_fd;                      /* O_PATH descriptor that confines asset lookups */
 	struct http_enrol_limit *enrol_limit; /* per-client rate of new enrolments */
-	struct log_ratelimit enrol_warning_rl;
+	pthread_mutex_t warning_lock;         /* connections run in threads of their own */
+	struct log_ratelimit warning_rl;
 	atomic_uint_least64_t enrol_rate_limited; /* unknown MACs turned away by the rate */
 	atomic_uint_least64_t enrol_full;         /* ... by [boot] max_new_machines */
 	struct lifecycle_service *lifecycle;      /* machine lifecycle and BMCs; NULL until set */
@@ -100,6 +102,9 @@ const char *http_loggable_path(const char *path, char *buf, size_t size);
 
 /* Logs one line for a netboot request (subsystem "http"). */
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
+
+/* True when a warning about client input may be logged now (at most 5 per 10 s). */
+bool http_warning_allowed(struct http_server *srv);
 
 /* Per-client enrolment limit (http-boot.c); free accepts NULL. */
 struct http_enrol_limit;

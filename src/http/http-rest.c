@@ -488,6 +488,10 @@ bool rest_authenticate(struct rest_request *rq, enum MHD_Result *ret)
 		               "the API token \"%s\" expired at Unix time %lld: an admin can set a "
 		               "later expires or create a new token",
 		               rq->token.name, (long long)rq->token.expires);
+		/* Logged, so that a job still using an expired token is noticed here too. */
+		if (http_warning_allowed(rq->req->srv))
+			log_warning("http", "API token %s rejected: expired at %lld peer=%s",
+			            rq->token.name, (long long)rq->token.expires, rq->req->peer);
 		*ret = unauthorized(rq, "token_expired", msg);
 		return false;
 	}

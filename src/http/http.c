@@ -307,6 +307,16 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_warning("http", "libmicrohttpd: %s", msg);
 }
 
+bool http_warning_allowed(struct http_server *srv)
+{
+	bool allowed;
+
+	pthread_mutex_lock(&srv->warning_lock);
+	allowed = log_ratelimit_allow(&srv->warning_rl);
+	pthread_mutex_unlock(&srv->warning_lock);
+	return allowed;
+}
+
 int http_server_new(const struct config *cfg, struct store *st, struct http_server **ret_server)
 {
 	struct http_server *srv;
@@ -316,7 +326,7 @@ int http_server_new(const struct config *cfg, struct store *st, struct http_serv
 		return -ENOMEM;
 	srv->cfg = cfg;
 	srv->store = st;
-	srv->enrol_warning_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
+	srv->warning_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
 	if (http_enrol_limit_new(&srv->enrol_limit) < 0) {
 		free(srv);
 		return -ENOMEM;
@@ -329,6 +339,7 @@ int http_server_new(const struct config *cfg, struct store *st, struct http_serv
 		free(srv);
 		return r;
 	}
+	pthread_mutex_init(&srv->warning_lock, NULL);
 	*ret_server = srv;
 	return 0;
 }
@@ -452,6 +463,7 @@ void http_server_free(struct http_server *srv)
 	if (srv->boot_dir_fd >= 0)
 		(void)close(srv->boot_dir_fd);
 	http_enrol_limit_free(srv->enrol_limit);
+	pthread_mutex_destroy(&srv->warning_lock);
 	if (srv->tls_key_pem)
 		explicit_bzero(srv->tls_key_pem, strlen(srv->tls_key_pem));
 	free(srv->tls_cert_pem);

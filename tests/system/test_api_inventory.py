@@ -135,6 +135,9 @@ def test_token_expiry_and_last_use(server, admin):
     assert "short-lived" in err["message"]
     assert str(soon) in err["message"]
     assert t["token"] not in err["message"]
+    warnings = [e for e in server.log_events(level="warning")
+                if "API token short-lived rejected: expired" in e["message"]]
+    assert warnings, server.tail()
 
     # An admin can move the expiry; a time in the past is rejected, null removes it.
     err = assert_error(admin.patch(f"/api/v1/tokens/{t['id']}", {"expires": 1000}), 400,
