@@ -26,6 +26,7 @@
 #include "agent/facts.h"
 #include "agent/lldp.h"
 #include "core/log.h"
+#include "core/wire.h"
 
 /* Larger than any LLDPDU a standard frame carries; longer frames are truncated and dropped. */
 #define LLDP_FRAME_MAX 9216
@@ -262,6 +263,27 @@ static void lldp_update(struct lldp_listener *l, const struct lldp_iface *iface,
 	l->table[i].neighbor = *n;
 }
 
+/*
+ * True when the frame's source address is one of the listened interfaces:
+ * two of them on one segment whose switch floods LLDP hear each other's
+ * announcements, and a host is no neighbour of itself.
+ */
+static bool lldp_is_own_frame(const struct lldp_listener *l, const uint8_t *frame, size_t len)
+{
+	struct wire_reader r;
+	const uint8_t *source;
+
+	wire_reader_init(&r, frame, len);
+	wire_skip(&r, 6);
+	source = wire_read_span(&r, 6);
+	if (wire_reader_error(&r) < 0)
+		return false;
+	for (size_t i = 0; i < l->n_ifaces; i++)
+		if (memcmp(source, l->ifaces[i].mac, sizeof(l->ifaces[i].mac)) == 0)
+			return true;
+	return false;
+}
+
 /* Reads every queued frame; returns 0 when the queue is empty, or a negative errno. */
 static int lldp_drain(struct lldp_listener *l, uint8_t *buf)
 {
@@ -280,6 +302,8 @@ static int lldp_drain(struct lldp_listener *l, uint8_t *buf)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 		iface = lldp_find_iface(l, from.sll_ifindex);
 		if (iface == NULL || from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if ((size_t)len <= LLDP_FRAME_MAX && lldp_is_own_frame(l, buf, (size_t)len))
 			continue;
 		if ((size_t)len > LLDP_FRAME_MAX || lldp_parse_frame(buf, (size_t)len, &n) < 0) {
 			l->n_bad++;

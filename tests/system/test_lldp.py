@@ -10,7 +10,9 @@ turn must list the agent as its neighbour on the tap: the machine's MAC as
 chassis ID, its interface name as port ID, rackd-agent in the system
 description. A second
 part posts malformed lldp facts to the agent report endpoint of a rackd on
-loopback and expects 400 with code invalid_lldp.
+loopback and expects 400 with code invalid_lldp. A third runs rackd-agent
+in a namespace on both ends of one veth pair, where each end hears the
+other's announcement, and expects no neighbours.
 
 Environment: RACKD_BUILD (rackd, rackctl), RACKD_AGENT_BUILD (static
 rackd-agent), RACKD_ASSETS (boot_dir). The rack part needs root,
@@ -189,6 +191,28 @@ def test_lldpd_stopped_and_removed(rack):
     assert not directory.exists()
     leftover = vrack.run(["ip", "netns", "pids", rack.namespace]).stdout.split()
     assert str(rack.lldpd.proc.pid) not in leftover
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+def test_agent_ignores_own_frames():
+    """Two ends of one veth pair hear each other's announcements, which are no neighbours."""
+    namespace = f"rkt-lldp-{os.getpid()}"
+    agent = AGENT_BUILD / "src" / "agent" / "rackd-agent"
+    subprocess.run(["ip", "netns", "add", namespace], check=True)
+    try:
+        subprocess.run(["ip", "-n", namespace, "link", "add", "rkt-a", "type", "veth",
+                        "peer", "name", "rkt-b"], check=True)
+        for name in ("rkt-a", "rkt-b"):
+            subprocess.run(["ip", "-n", namespace, "link", "set", name, "up"], check=True)
+        out = subprocess.run(["ip", "netns", "exec", namespace, str(agent), "--print",
+                              "--lldp-wait", "3", "--cmdline", "/dev/null"],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        subprocess.run(["ip", "netns", "del", namespace], check=True)
+    assert out.returncode == 0, out.stderr
+    assert "interfaces=2 " in out.stderr, out.stderr
+    assert "frames_sent=2 " in out.stderr, out.stderr
+    assert json.loads(out.stdout)["lldp"] == [], out.stderr
 
 
 VALID_NEIGHBOR = {
