@@ -54,7 +54,7 @@ struct dns_server;
 struct query_counters {
 	atomic_uint_least64_t queries;
 	atomic_uint_least64_t unanswered;
-	atomic_uint_least64_t rcodes[16];
+	atomic_uint_least64_t rcodes[DNS_STATS_RCODES];
 };
 
 struct dns_worker {
@@ -523,14 +523,14 @@ static void count(atomic_uint_least64_t *counter)
 	                      memory_order_relaxed);
 }
 
-/* Counts a query, and the RCODE its response header carries when dns_answer() returned r == 0. */
-static void count_query(struct query_counters *c, int r, const struct dns_answer_info *info)
+/* Counts a query, and the RCODE of its response unless r < 0 (no response). */
+static void count_query(struct query_counters *c, int r, uint16_t rcode)
 {
 	count(&c->queries);
 	if (r < 0)
 		count(&c->unanswered);
 	else
-		count(&c->rcodes[info->rcode & 0x0f]);
+		count(&c->rcodes[rcode < DNS_STATS_RCODES ? rcode : rcode & 0x0f]);
 }
 
 /* UDP */
@@ -556,7 +556,7 @@ static void udp_batch(struct dns_worker *w, struct mmsghdr *msgs, struct iovec *
 		opts.now = wall_seconds();
 		r = dns_answer(snap, w->in[i], msgs[i].msg_len, &opts, w->out[n_out],
 		               sizeof(w->out[n_out]), &len, &info);
-		count_query(&w->counters, r, &info);
+		count_query(&w->counters, r, r < 0 ? 0 : info.rcode);
 		if (r < 0)
 			continue;
 		out_iov[n_out] = (struct iovec){ .iov_base = w->out[n_out], .iov_len = len };
@@ -695,6 +695,21 @@ static int conn_queue(void *ctx, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/*
+ * Counts a transfer request by the RCODE of the first message dns_transfer()
+ * queued from offset first of the output (NOTAUTH for a name that is no zone
+ * apex, although dns_answer() passed it), or as unanswered when it queued none.
+ */
+static void count_transfer(struct query_counters *counters, const struct tcp_conn *c, size_t first)
+{
+	const size_t flags_low = first + 2 + 3; /* after the length prefix and the ID */
+
+	if (c->out_len <= flags_low)
+		count_query(counters, -1, 0);
+	else
+		count_query(counters, 0, c->out[flags_low] & 0x0f);
+}
+
 static void log_transfer(const struct tcp_conn *c, const struct dns_query *q,
                          const struct dns_answer_info *info)
 {
@@ -723,8 +738,8 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 
 	r = dns_answer(snap, msg, len, &opts, srv->tcp_scratch, sizeof(srv->tcp_scratch), &out_len,
 	               &info);
-	count_query(&srv->tcp_counters.queries, r, &info);
 	if (r == 0 && info.transfer) {
+		size_t first = c->out_len;
 		struct dns_query q;
 
 		(void)dns_query_parse(msg, len, &q);
@@ -733,11 +748,14 @@ static int conn_message(struct dns_server *srv, struct tcp_conn *c, const uint8_
 		                 info.signed_request ? &info.tsig : NULL, opts.now,
 		                 srv->tcp_scratch, sizeof(srv->tcp_scratch), conn_queue, c);
 		c->transfer = false;
+		count_transfer(&srv->tcp_counters.queries, c, first);
 		if (r == 0)
 			log_transfer(c, &q, &info);
 	} else if (r == 0) {
+		count_query(&srv->tcp_counters.queries, r, info.rcode);
 		r = conn_queue(c, srv->tcp_scratch, out_len);
 	} else {
+		count_query(&srv->tcp_counters.queries, r, 0);
 		r = 0; /* a response message: nothing to send */
 	}
 	snapshot_release(&srv->tcp_hazard);
@@ -1097,14 +1115,14 @@ void dns_server_get_stats(struct dns_server *srv, struct dns_stats *ret_stats)
 		        atomic_load_explicit(&t->output_overflow, memory_order_relaxed),
 	};
 
-	for (size_t k = 0; k < 16; k++)
+	for (size_t k = 0; k < DNS_STATS_RCODES; k++)
 		s.rcodes[k] = atomic_load_explicit(&t->queries.rcodes[k], memory_order_relaxed);
 	for (size_t i = 0; i < srv->n_workers; i++) {
 		const struct query_counters *c = &srv->workers[i].counters;
 
 		s.udp_queries += atomic_load_explicit(&c->queries, memory_order_relaxed);
 		s.unanswered += atomic_load_explicit(&c->unanswered, memory_order_relaxed);
-		for (size_t k = 0; k < 16; k++)
+		for (size_t k = 0; k < DNS_STATS_RCODES; k++)
 			s.rcodes[k] += atomic_load_explicit(&c->rcodes[k], memory_order_relaxed);
 	}
 	*ret_stats = s;

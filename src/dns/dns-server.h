@@ -26,16 +26,22 @@ int dns_server_new(const struct config *cfg, struct store *st, struct dns_server
 /* Builds the first snapshot, binds the sockets and starts the threads; logs its own errors. */
 int dns_server_start(struct dns_server *srv);
 
+/*
+ * RCODEs counted: 0 to 15 from the header, and 16 for BADVERS (RFC 6891),
+ * the one extended RCODE the server sends.
+ */
+#define DNS_STATS_RCODES 17
+
 /* Counters since start; read with dns_server_get_stats() from any thread. */
 struct dns_stats {
 	uint64_t udp_queries;
 	uint64_t tcp_queries;
 	uint64_t unanswered; /* messages dropped without a response (not a query, too short) */
-	uint64_t rcodes[16]; /* responses by the RCODE of their header */
-	uint64_t tcp_per_client_rejected; /* over [dns] tcp_connections_per_client */
-	uint64_t tcp_idle_evicted;        /* closed to make room when all slots were taken */
-	uint64_t tcp_output_stalled;      /* queued answers not read in time */
-	uint64_t tcp_output_overflow;     /* queued output above its cap */
+	uint64_t rcodes[DNS_STATS_RCODES]; /* responses by RCODE; a transfer by its first message */
+	uint64_t tcp_per_client_rejected;  /* over [dns] tcp_connections_per_client */
+	uint64_t tcp_idle_evicted;         /* closed to make room when all slots were taken */
+	uint64_t tcp_output_stalled;       /* queued answers not read in time */
+	uint64_t tcp_output_overflow;      /* queued output above its cap */
 };
 
 void dns_server_get_stats(struct dns_server *srv, struct dns_stats *ret_stats);

@@ -110,11 +110,12 @@ static size_t dhcp_metrics(struct dhcp_server *dhcp, struct metric *metrics)
 /* Fills metrics with the DNS server's counters; returns how many. */
 static size_t dns_metrics(struct dns_server *dns, struct metric *metrics)
 {
-	static const char *const rcodes[] = {
-		"rcode=\"NOERROR\"",  "rcode=\"FORMERR\"", "rcode=\"SERVFAIL\"",
-		"rcode=\"NXDOMAIN\"", "rcode=\"NOTIMP\"",  "rcode=\"REFUSED\"",
-		"rcode=\"YXDOMAIN\"", "rcode=\"YXRRSET\"", "rcode=\"NXRRSET\"",
-		"rcode=\"NOTAUTH\"",  "rcode=\"NOTZONE\"",
+	/* Indexed by RCODE; codes without a label are not sent by rackd. */
+	static const char *const rcodes[DNS_STATS_RCODES] = {
+		[0] = "rcode=\"NOERROR\"",  [1] = "rcode=\"FORMERR\"",  [2] = "rcode=\"SERVFAIL\"",
+		[3] = "rcode=\"NXDOMAIN\"", [4] = "rcode=\"NOTIMP\"",   [5] = "rcode=\"REFUSED\"",
+		[6] = "rcode=\"YXDOMAIN\"", [7] = "rcode=\"YXRRSET\"",  [8] = "rcode=\"NXRRSET\"",
+		[9] = "rcode=\"NOTAUTH\"",  [10] = "rcode=\"NOTZONE\"", [16] = "rcode=\"BADVERS\"",
 	};
 	static const char queries_help[] = "DNS messages received, by transport.";
 	static const char closed_help[] = "DNS TCP connections closed or refused to keep the "
@@ -131,10 +132,11 @@ static size_t dns_metrics(struct dns_server *dns, struct metric *metrics)
 		                        "DNS messages dropped without a response (responses, "
 		                        "messages shorter than a header).",
 		                        NULL, s.unanswered };
-	for (size_t i = 0; i < sizeof(rcodes) / sizeof(rcodes[0]); i++)
-		metrics[n++] =
-		        (struct metric){ "rackd_dns_responses_total", "counter",
-			                 "DNS responses sent, by RCODE.", rcodes[i], s.rcodes[i] };
+	for (size_t i = 0; i < DNS_STATS_RCODES; i++)
+		if (rcodes[i] != NULL)
+			metrics[n++] = (struct metric){ "rackd_dns_responses_total", "counter",
+				                        "DNS responses sent, by RCODE.", rcodes[i],
+				                        s.rcodes[i] };
 	metrics[n++] = (struct metric){ "rackd_dns_tcp_closed_total", "counter", closed_help,
 		                        "reason=\"per_client_limit\"", s.tcp_per_client_rejected };
 	metrics[n++] = (struct metric){ "rackd_dns_tcp_closed_total", "counter", closed_help,
@@ -168,7 +170,7 @@ static size_t tftp_metrics(struct tftp_server *tftp, struct metric *metrics)
 		                        "TFTP requests answered with an error: writes, files not "
 		                        "found, access violations, server busy.",
 		                        NULL, s.rejected };
-	metrics[n++] = (struct metric){ "rackd_tftp_transfers", "gauge",
+	metrics[n++] = (struct metric){ "rackd_tftp_active_transfers", "gauge",
 		                        "TFTP transfers in progress.", NULL, s.active };
 	metrics[n++] = (struct metric){ "rackd_tftp_sent_bytes_total", "counter",
 		                        "TFTP DATA payload bytes sent, retransmissions included.",

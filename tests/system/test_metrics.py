@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """GET /metrics: the DNS, TFTP and netboot counters, checked against the
-traffic the test sends (dnspython queries over UDP and TCP, TFTP read
-requests by hand), and the exposition format: one HELP and TYPE per name,
-samples of a name together, labels quoted."""
+traffic the test sends (dnspython queries over UDP and TCP, zone transfers,
+TFTP read requests by hand), and the exposition format: one HELP and TYPE
+per name, samples of a name together, labels quoted."""
 
 import re
 import socket
@@ -94,8 +94,41 @@ def test_dns_tftp_and_netboot_counters(tmp_path):
         assert diff['rackd_tftp_transfers_total{result="ok"}'] == 1
         assert diff["rackd_tftp_rejected_total"] == 1
         assert diff["rackd_tftp_sent_bytes_total"] == 10
-        assert after["rackd_tftp_transfers"] == 0
+        assert after["rackd_tftp_active_transfers"] == 0
         assert diff['rackd_netboot_enrol_rejected_total{reason="rate_limited"}'] == 1
         assert diff['rackd_netboot_enrol_rejected_total{reason="full"}'] == 0
+    finally:
+        server.stop()
+
+
+def test_dns_rcode_of_badvers_and_transfers(tmp_path):
+    """BADVERS has its own label, and a transfer counts under the RCODE it was sent."""
+    dns_port = free_port()
+    server = ApiServer(tmp_path, extra_config=(
+        f"[dns]\nenabled = true\nlisten = 127.0.0.1:{dns_port}\ndomain = {ZONE}\n"
+        f"ns = ns1.{ZONE}\nsoa_contact = hostmaster@{ZONE}\nallow_transfer = 127.0.0.1\n"))
+    try:
+        api = Api(server.port, None)
+        before = scrape(api)
+
+        q = dns.message.make_query(ZONE, "SOA")
+        q.use_edns(edns=1)
+        assert dns.query.udp(q, "127.0.0.1", port=dns_port, timeout=5).rcode() == \
+            dns.rcode.BADVERS
+        # ns1 is a name inside the zone, not its apex: the transfer gets NOTAUTH.
+        q = dns.message.make_query(f"ns1.{ZONE}", "AXFR")
+        assert dns.query.tcp(q, "127.0.0.1", port=dns_port, timeout=5).rcode() == \
+            dns.rcode.NOTAUTH
+        q = dns.message.make_query(ZONE, "AXFR")
+        assert dns.query.tcp(q, "127.0.0.1", port=dns_port, timeout=5).rcode() == \
+            dns.rcode.NOERROR
+
+        after = scrape(api)
+        diff = {k: after[k] - before.get(k, 0) for k in after}
+        assert diff['rackd_dns_queries_total{transport="udp"}'] == 1
+        assert diff['rackd_dns_queries_total{transport="tcp"}'] == 2
+        assert diff['rackd_dns_responses_total{rcode="BADVERS"}'] == 1
+        assert diff['rackd_dns_responses_total{rcode="NOTAUTH"}'] == 1
+        assert diff['rackd_dns_responses_total{rcode="NOERROR"}'] == 1
     finally:
         server.stop()
