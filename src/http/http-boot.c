@@ -605,17 +605,20 @@ enum MHD_Result http_agent_report(struct http_request *req)
 	if (r == -ENOMEM)
 		return MHD_NO;
 	if (r < 0) {
-		log_warning("http", "agent report rejected: %s peer=%s", err.message, req->peer);
+		if (http_warning_allowed(req->srv))
+			log_warning("http", "agent report rejected: %s peer=%s", err.message,
+			            req->peer);
 		return http_send_error(req, MHD_HTTP_BAD_REQUEST, err.code, err.field, "%s",
 		                       err.message);
 	}
 	if (store_machine_get(req->srv->store, report.machine_id, &m) < 0 ||
 	    !agent_token_valid(req, &m)) {
 		agent_report_done(&report);
-		log_warning(
-		        "http",
-		        "agent report rejected: unknown machine or bad token machine=%lld peer=%s",
-		        (long long)report.machine_id, req->peer);
+		if (http_warning_allowed(req->srv))
+			log_warning(
+			        "http",
+			        "agent report rejected: unknown machine or bad token machine=%lld peer=%s",
+			        (long long)report.machine_id, req->peer);
 		return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
 		                       "missing or invalid agent token for this machine");
 	}

@@ -139,10 +139,11 @@ static enum MHD_Result unauthorized(struct http_request *req, int64_t id)
 {
 	char path[256];
 
-	log_warning("http",
-	            "agent request rejected: unknown machine or bad token machine=%" PRId64
-	            " peer=%s path=%s",
-	            id, req->peer, http_loggable_path(req->path, path, sizeof(path)));
+	if (http_warning_allowed(req->srv))
+		log_warning("http",
+		            "agent request rejected: unknown machine or bad token machine=%" PRId64
+		            " peer=%s path=%s",
+		            id, req->peer, http_loggable_path(req->path, path, sizeof(path)));
 	return http_send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
 	                       "missing or invalid agent token for this machine");
 }
