@@ -103,7 +103,10 @@ const char *http_loggable_path(const char *path, char *buf, size_t size);
 /* Logs one line for a netboot request (subsystem "http"). */
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
 
-/* True when a warning about client input may be logged now (at most 5 per 10 s). */
+/*
+ * True when a warning about client input may be logged now (at most 5 per
+ * 10 s); first logs how many were suppressed since the last one allowed.
+ */
 bool http_warning_allowed(struct http_server *srv);
 
 /* Per-client enrolment limit (http-boot.c); free accepts NULL. */

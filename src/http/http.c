@@ -309,11 +309,20 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 
 bool http_warning_allowed(struct http_server *srv)
 {
+	uint64_t suppressed = 0;
 	bool allowed;
 
 	pthread_mutex_lock(&srv->warning_lock);
 	allowed = log_ratelimit_allow(&srv->warning_rl);
+	if (allowed) {
+		suppressed = srv->warning_rl.suppressed;
+		srv->warning_rl.suppressed = 0;
+	}
 	pthread_mutex_unlock(&srv->warning_lock);
+	if (suppressed > 0)
+		log_warning("http",
+		            "%llu warnings about client requests suppressed by the rate limit",
+		            (unsigned long long)suppressed);
 	return allowed;
 }
 

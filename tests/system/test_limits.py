@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Limits on what one client can take from rackd: HTTP connections per
 address, new enrolments per address, TFTP transfers per address, and a slow
-BMC holding only its own request."""
+BMC holding only its own request; warnings over their limit are counted."""
 
 import socket
 import struct
 import threading
+import time
 
 from api_support import Api, ApiServer, free_port
 
@@ -161,4 +162,26 @@ def test_tftp_transfers_per_client_capped(tmp_path):
     assert b"Too many transfers from this client" in data
     for s in socks:
         s.close()
+    server.stop()
+
+
+def test_suppressed_warnings_counted(tmp_path):
+    """Warnings over the limit (5 per 10 s) are not written, but their number is, later."""
+    server = ApiServer(tmp_path)
+    api = Api(server.port, None)
+
+    def rejected_reports():
+        return [e for e in server.log_events(level="warning")
+                if e["message"].startswith("agent report rejected")]
+
+    for _ in range(8):
+        assert api.post("/api/v1/agent/report", {"machine_id": "x"}).status == 400
+    assert len(rejected_reports()) == 5
+    # One token comes back after 10 s; the next warning first reports the three dropped.
+    time.sleep(10.5)
+    assert api.post("/api/v1/agent/report", {"machine_id": "x"}).status == 400
+    assert len(rejected_reports()) == 6
+    assert server.log_events(
+        level="warning",
+        message="3 warnings about client requests suppressed by the rate limit"), server.tail()
     server.stop()
