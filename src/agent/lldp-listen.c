@@ -167,8 +167,8 @@ out_free:
 	return r;
 }
 
-/* Sends one frame with ttl on every interface listened on; a failed send is skipped. */
-static void lldp_send_all(struct lldp_listener *l, uint16_t ttl)
+/* Sends one announcement on every interface listened on; a failed send is skipped. */
+static void lldp_send_all(struct lldp_listener *l)
 {
 	static const uint8_t group[] = LLDP_MULTICAST_MAC;
 	uint8_t frame[LLDP_BUILD_FRAME_MAX];
@@ -178,7 +178,7 @@ static void lldp_send_all(struct lldp_listener *l, uint16_t ttl)
 		struct lldp_local local = { .ifname = iface->name,
 			                    .system_name = l->system_name,
 			                    .system_description = l->system_description,
-			                    .ttl = ttl };
+			                    .ttl = LLDP_TX_TTL };
 		struct sockaddr_ll to = { .sll_family = AF_PACKET,
 			                  .sll_protocol = htons(LLDP_ETHERTYPE),
 			                  .sll_ifindex = iface->ifindex,
@@ -205,7 +205,7 @@ void lldp_listen_announce(struct lldp_listener *listener, const char *system_nam
 	(void)snprintf(listener->system_name, sizeof(listener->system_name), "%s", system_name);
 	(void)snprintf(listener->system_description, sizeof(listener->system_description), "%s",
 	               system_description);
-	lldp_send_all(listener, LLDP_TX_TTL);
+	lldp_send_all(listener);
 	listener->next_announce_ms = log_now_ms() + LLDP_TX_INTERVAL_MS;
 }
 
@@ -378,7 +378,7 @@ int lldp_listen_run(struct lldp_listener *listener, uint64_t deadline_ms)
 		if (r < 0 || now >= deadline_ms || lldp_is_complete(listener, now))
 			break;
 		if (listener->next_announce_ms != 0 && now >= listener->next_announce_ms) {
-			lldp_send_all(listener, LLDP_TX_TTL);
+			lldp_send_all(listener);
 			listener->next_announce_ms = now + LLDP_TX_INTERVAL_MS;
 		}
 		timeout =

@@ -315,8 +315,9 @@ static void agent_log_facts(const struct facts *f)
 
 /*
  * Opens the LLDP listener before the facts are collected, so frames arriving
- * meanwhile count, and announces this host on each interface. Returns NULL when facts come from a
- * test tree (--root) or the listener failed; the report then goes out without neighbours.
+ * meanwhile count, and announces this host on each interface. Returns NULL
+ * when facts come from a test tree (--root) or the listener failed, so the
+ * report goes out without neighbours.
  */
 static struct lldp_listener *agent_lldp_open(const struct agent_options *opts)
 {

@@ -142,8 +142,7 @@ struct config {
 	char boot_initrd[CONFIG_PATH_MAX]; /* relative to boot_dir */
 	char boot_cmdline[CONFIG_URL_MAX]; /* extra kernel arguments */
 	uint32_t boot_lldp_wait;           /* seconds the agent waits for LLDP neighbours */
-	uint32_t
-	        boot_max_new_machines; /* machines in state new before enrolment stops; 0: no cap */
+	uint32_t boot_max_new_machines; /* machines in state new that stop enrolment; 0: no cap */
 
 	/* [subnet NAME] sections */
 	struct config_subnet subnets[CONFIG_SUBNETS_MAX];

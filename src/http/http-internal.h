@@ -104,8 +104,8 @@ const char *http_loggable_path(const char *path, char *buf, size_t size);
 void http_log_request(struct http_request *req, unsigned status, uint64_t bytes, const char *mac);
 
 /*
- * True when a warning about client input may be logged now (at most 5 per
- * 10 s); first logs how many were suppressed since the last one allowed.
+ * Returns true when a warning about client input may be logged now, at most
+ * 5 per 10 s. Before it allows one, it logs how many it suppressed since.
  */
 bool http_warning_allowed(struct http_server *srv);
 

@@ -180,6 +180,9 @@ static size_t tftp_metrics(struct tftp_server *tftp, struct metric *metrics)
 
 enum MHD_Result http_metrics(struct http_request *req)
 {
+	static const char enrol_help[] =
+	        "Boot script requests of unknown MACs rejected, by reason: the per-client "
+	        "enrolment rate, or [boot] max_new_machines machines in state new.";
 	const struct http_server *srv = req->srv;
 	struct metric metrics[METRICS_MAX];
 	char text[METRICS_TEXT_MAX];
@@ -200,18 +203,11 @@ enum MHD_Result http_metrics(struct http_request *req)
 		                        "1 when the TFTP server runs.", NULL, srv->tftp != NULL };
 	if (srv->tftp != NULL)
 		n += tftp_metrics(srv->tftp, &metrics[n]);
-	metrics[n++] = (struct metric){
-		"rackd_netboot_enrol_rejected_total", "counter",
-		"Boot script requests of unknown MACs rejected, by reason: the per-client enrolment "
-		"rate, or [boot] max_new_machines machines in state new.",
-		"reason=\"rate_limited\"", atomic_load(&req->srv->enrol_rate_limited)
-	};
-	metrics[n++] = (struct metric){
-		"rackd_netboot_enrol_rejected_total", "counter",
-		"Boot script requests of unknown MACs rejected, by reason: the per-client enrolment "
-		"rate, or [boot] max_new_machines machines in state new.",
-		"reason=\"full\"", atomic_load(&req->srv->enrol_full)
-	};
+	metrics[n++] = (struct metric){ "rackd_netboot_enrol_rejected_total", "counter", enrol_help,
+		                        "reason=\"rate_limited\"",
+		                        atomic_load(&req->srv->enrol_rate_limited) };
+	metrics[n++] = (struct metric){ "rackd_netboot_enrol_rejected_total", "counter", enrol_help,
+		                        "reason=\"full\"", atomic_load(&req->srv->enrol_full) };
 	text[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!append_metric(text, sizeof(text), &len, &metrics[i],

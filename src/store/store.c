@@ -856,17 +856,10 @@ static int machine_insert(struct store *st, const struct store_machine *c, int64
 static int count_new_machines(struct store *st, int64_t *ret_n)
 {
 	sqlite3_stmt *stmt;
-	int r, rc;
+	int r;
 
 	r = prepare(st, "SELECT COUNT(*) FROM machines WHERE state = 'new'", &stmt);
-	if (r < 0)
-		return r;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*ret_n = sqlite3_column_int64(stmt, 0);
-	r = rc == SQLITE_ROW ? 0 : db_error(st, rc);
-	sqlite3_finalize(stmt);
-	return r;
+	return r < 0 ? r : store_query_int(st, stmt, ret_n);
 }
 
 int store_machine_enroll(struct store *st, const struct store_machine *candidate, uint32_t max_new,

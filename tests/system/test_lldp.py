@@ -175,9 +175,9 @@ def test_commission_reports_lldpd_neighbor(rack):
     assert neighbor["vlan_id"] is None
 
     # The agent announced itself, and its frame (TTL 120 s) is still held.
-    heard = json.loads(rack.lldpd.neighbors())["lldp"]
-    assert heard, "lldpd heard no neighbour: " + rack.lldpd.log_text()
-    text = json.dumps(heard)
+    switch_view = json.loads(rack.lldpd.neighbors())["lldp"]
+    assert switch_view, "lldpd lists no neighbour: " + rack.lldpd.log_text()
+    text = json.dumps(switch_view)
     assert rack.machine.mac.lower() in text.lower(), text
     assert f'"value": "{nic["name"]}"' in text, text
     assert "rackd-agent" in text, text

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""GET /metrics: the DNS, TFTP and netboot counters, checked against the
-traffic the test sends (dnspython queries over UDP and TCP, zone transfers,
-TFTP read requests by hand), and the exposition format: one HELP and TYPE
-per name, samples of a name together, labels quoted."""
+"""GET /metrics: the DNS, TFTP and netboot counters and the exposition format.
+
+Each counter is checked against the traffic the test sends: dnspython
+queries over UDP and TCP, zone transfers, and TFTP read requests by hand.
+The format check wants one HELP and TYPE per name, the samples of a name
+together, and quoted labels."""
 
 import re
 import socket
